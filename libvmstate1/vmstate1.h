@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#define VMSTATE1_INSIDE
+
+#include "vmstate1-version.h"
+#include "vmstate1-error.h"
+#include "vmstate1-interface.h"
+#include "vmstate1-connect.h"
+#include "vmstate1-helper.h"
+#include "vmstate1-register.h"
+
+#undef VMSTATE1_INSIDE
