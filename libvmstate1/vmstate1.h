@@ -6,6 +6,7 @@
 #include "vmstate1-version.h"
 #include "vmstate1-error.h"
 #include "vmstate1-interface.h"
+#include "vmstate1-stream.h"
 #include "vmstate1-connect.h"
 #include "vmstate1-helper.h"
 #include "vmstate1-register.h"

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/prctl.h>
+
+#include "test-bus.h"
+
+struct _TestBus
+{
+  GSubprocess *daemon;
+  char *dir;
+  char *config;
+  char *address;
+};
+
+static const char config_template[] =
+  "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+  " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+  "<busconfig>\n"
+  "  <type>session</type>\n"
+  "  <listen>unix:dir=%s</listen>\n"
+  "  <auth>EXTERNAL</auth>\n"
+  "  <policy context=\"default\">\n"
+  "    <allow user=\"*\"/>\n"
+  "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+  "    <allow eavesdrop=\"true\"/>\n"
+  "    <deny own=\"*\"/>\n"
+  "    <allow own=\"org.qemu.VMState1\"/>\n"
+  "    %s\n"
+  "  </policy>\n"
+  "  <limit name=\"max_message_size\">4194304</limit>\n"
+  "</busconfig>\n";
+
+/* A daemon must not outlive a test that crashed or timed out. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+TestBus *
+test_bus_new (const char  *extra_own_prefix,
+              GError     **error)
+{
+  g_autoptr(TestBus) bus = g_new0 (TestBus, 1);
+  g_autofree char *contents = NULL;
+  g_autofree char *config_arg = NULL;
+  g_autofree char *extra = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  gsize len;
+
+  bus->dir = g_dir_make_tmp ("vmstate1-bus-XXXXXX", error);
+  if (bus->dir == NULL)
+    return NULL;
+  bus->config = g_build_filename (bus->dir, "bus.conf", NULL);
+  if (extra_own_prefix != NULL)
+    extra = g_strdup_printf ("<allow own_prefix=\"%s\"/>", extra_own_prefix);
+  contents = g_strdup_printf (config_template, bus->dir, extra ? extra : "");
+  if (!g_file_set_contents (bus->config, contents, -1, error))
+    return NULL;
+
+  config_arg = g_strdup_printf ("--config-file=%s", bus->config);
+  /* Its stderr only says that it may not raise its fd limit. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL,
+                                         NULL);
+  bus->daemon = g_subprocess_launcher_spawn (launcher, error, "dbus-daemon",
+                                             config_arg, "--nofork",
+                                             "--print-address=1", NULL);
+  if (bus->daemon == NULL)
+    return NULL;
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bus->daemon));
+  bus->address = g_data_input_stream_read_line (out, &len, NULL, error);
+  if (bus->address == NULL)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                             "dbus-daemon printed no address");
+      return NULL;
+    }
+  return g_steal_pointer (&bus);
+}
+
+const char *
+test_bus_get_address (TestBus *bus)
+{
+  return bus->address;
+}
+
+GPid
+test_bus_get_pid (TestBus *bus)
+{
+  const char *id = g_subprocess_get_identifier (bus->daemon);
+
+  return id ? (GPid) atoi (id) : 0;
+}
+
+void
+test_bus_kill (TestBus *bus)
+{
+  if (bus->daemon == NULL)
+    return;
+  g_subprocess_send_signal (bus->daemon, SIGKILL);
+  g_subprocess_wait (bus->daemon, NULL, NULL);
+}
+
+void
+test_bus_free (TestBus *bus)
+{
+  if (bus->daemon != NULL)
+    {
+      g_subprocess_force_exit (bus->daemon);
+      g_subprocess_wait (bus->daemon, NULL, NULL);
+      g_clear_object (&bus->daemon);
+    }
+  if (bus->dir != NULL)
+    {
+      g_autoptr(GDir) dir = g_dir_open (bus->dir, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (bus->dir, name, NULL);
+          g_unlink (path);
+        }
+      g_rmdir (bus->dir);
+    }
+  g_free (bus->dir);
+  g_free (bus->config);
+  g_free (bus->address);
+  g_free (bus);
+}
+
+static void
+on_call_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+GVariant *
+test_call (GDBusConnection    *connection,
+           const char         *destination,
+           const char         *object_path,
+           const char         *interface_name,
+           const char         *method,
+           GVariant           *parameters,
+           const GVariantType *reply_type,
+           int                 timeout_msec,
+           GError            **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_dbus_connection_call (connection, destination, object_path,
+                          interface_name, method, parameters, reply_type,
+                          G_DBUS_CALL_FLAGS_NO_AUTO_START, timeout_msec, NULL,
+                          on_call_done, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return g_dbus_connection_call_finish (connection, result, error);
+}
+
+static gboolean
+on_wait_timeout (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+test_wait_for (const gboolean *flag,
+               guint           timeout_msec)
+{
+  gboolean timed_out = FALSE;
+  guint source = g_timeout_add (timeout_msec, on_wait_timeout, &timed_out);
+
+  while (!*flag && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (source);
+  return *flag;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* A real, private dbus-daemon with the policy libvirt's per-VM buses use,
+ * but restricted as QEMU's test wrapper was: peers may own only
+ * org.qemu.VMState1 (and, with @extra_own, one more name or prefix). */
+typedef struct _TestBus TestBus;
+
+TestBus    *test_bus_new         (const char *extra_own_prefix,
+                                  GError    **error);
+const char *test_bus_get_address (TestBus    *bus);
+GPid        test_bus_get_pid     (TestBus    *bus);
+void        test_bus_kill        (TestBus    *bus);
+void        test_bus_free        (TestBus    *bus);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestBus, test_bus_free)
+
+/* A method call that iterates the thread-default main context until the
+ * reply arrives, so that helpers living on this thread can answer. */
+GVariant   *test_call            (GDBusConnection    *connection,
+                                  const char         *destination,
+                                  const char         *object_path,
+                                  const char         *interface_name,
+                                  const char         *method,
+                                  GVariant           *parameters,
+                                  const GVariantType *reply_type,
+                                  int                 timeout_msec,
+                                  GError            **error);
+
+/* Iterates the thread-default main context until *flag is TRUE or
+ * timeout_msec passes; returns *flag. */
+gboolean    test_wait_for        (const gboolean *flag,
+                                  guint           timeout_msec);
+
+G_END_DECLS
