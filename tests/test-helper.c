@@ -4,6 +4,7 @@
 #include <vmstate1.h>
 
 #include "harness/test-bus.h"
+#include "harness/test-recorder.h"
 
 #define MiB (1024 * 1024)
 
@@ -35,110 +36,12 @@ fixture_teardown (Fixture       *fixture,
   g_clear_pointer (&fixture->bus, test_bus_free);
 }
 
-/* The state behind one test helper. */
-typedef struct
-{
-  GBytes *state;       /* what Save returns */
-  GBytes *loaded;      /* what the last Load got */
-  guint saves;
-  guint loads;
-  GError *fail_with;   /* returned by Save and Load when set */
-  gboolean fail_silently;  /* fail without a GError, like a binding */
-  gboolean *freed;
-} TestState;
-
-static void
-test_state_free (gpointer data)
-{
-  TestState *state = data;
-
-  if (state->freed != NULL)
-    *state->freed = TRUE;
-  g_clear_pointer (&state->state, g_bytes_unref);
-  g_clear_pointer (&state->loaded, g_bytes_unref);
-  g_clear_error (&state->fail_with);
-  g_free (state);
-}
-
-static GBytes *
-test_state_save (gpointer   user_data,
-                 GError   **error)
-{
-  TestState *state = user_data;
-
-  state->saves++;
-  if (state->fail_with != NULL)
-    {
-      g_propagate_error (error, g_error_copy (state->fail_with));
-      return NULL;
-    }
-  if (state->fail_silently)
-    return NULL;
-  return g_bytes_ref (state->state);
-}
-
-static gboolean
-test_state_load (GBytes    *data,
-                 gpointer   user_data,
-                 GError   **error)
-{
-  TestState *state = user_data;
-
-  state->loads++;
-  if (state->fail_with != NULL)
-    {
-      g_propagate_error (error, g_error_copy (state->fail_with));
-      return FALSE;
-    }
-  if (state->fail_silently)
-    return FALSE;
-  g_clear_pointer (&state->loaded, g_bytes_unref);
-  state->loaded = g_bytes_ref (data);
-  return TRUE;
-}
-
-static TestState *
-test_state_new (const char *text)
-{
-  TestState *state = g_new0 (TestState, 1);
-
-  state->state = g_bytes_new (text, strlen (text));
-  return state;
-}
-
-/* A helper on a connection of its own, as one helper process would be. */
 static Vmstate1Helper *
-start_helper (Fixture    *fixture,
-              const char *id,
-              TestState  *state)
+start_helper (Fixture      *fixture,
+              const char   *id,
+              TestRecorder *state)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) connection = NULL;
-  g_autoptr(Vmstate1Helper) helper = NULL;
-
-  connection = vmstate1_connect (test_bus_get_address (fixture->bus), NULL,
-                                 &error);
-  g_assert_no_error (error);
-  helper = vmstate1_helper_new (id, &error);
-  g_assert_no_error (error);
-  vmstate1_helper_set_handlers (helper, test_state_save, test_state_load,
-                                state, test_state_free);
-  g_assert_true (vmstate1_helper_export (helper, connection, &error));
-  g_assert_no_error (error);
-  g_assert_true (vmstate1_helper_get_exported (helper));
-  g_assert_true (vmstate1_helper_get_connection (helper) == connection);
-  return g_steal_pointer (&helper);
-}
-
-static void
-stop_helper (Vmstate1Helper *helper)
-{
-  g_autoptr(GDBusConnection) connection = NULL;
-
-  connection = g_object_ref (vmstate1_helper_get_connection (helper));
-  vmstate1_helper_unexport (helper);
-  g_object_unref (helper);
-  g_dbus_connection_close_sync (connection, NULL, NULL);
+  return test_recorder_start (test_bus_get_address (fixture->bus), id, state);
 }
 
 static const char *
@@ -182,16 +85,6 @@ call_load (Fixture     *fixture,
   return reply != NULL;
 }
 
-static GBytes *
-random_bytes (gsize size)
-{
-  guint8 *data = g_malloc (size ? size : 1);
-
-  for (gsize i = 0; i < size; i++)
-    data[i] = g_random_int_range (0, 256);
-  return g_bytes_new_take (data, size);
-}
-
 static GStrv
 queued_owners (Fixture *fixture)
 {
@@ -223,8 +116,8 @@ test_two_helpers (Fixture       *fixture,
                   gconstpointer  data)
 {
   static const guint8 binary[] = { 0, 1, 0, 0xff, 0, 'x', 0 };
-  TestState *a = test_state_new ("state of A");
-  TestState *b = g_new0 (TestState, 1);
+  TestRecorder *a = test_recorder_new_text ("state of A");
+  TestRecorder *b = g_new0 (TestRecorder, 1);
   g_autoptr(Vmstate1Helper) ha = NULL;
   g_autoptr(Vmstate1Helper) hb = NULL;
   g_autoptr(GBytes) saved_a = NULL;
@@ -261,8 +154,8 @@ test_two_helpers (Fixture       *fixture,
   g_assert_cmpuint (a->saves, ==, 1);
   g_assert_cmpuint (a->loads, ==, 1);
 
-  stop_helper (g_steal_pointer (&ha));
-  stop_helper (g_steal_pointer (&hb));
+  test_recorder_stop (g_steal_pointer (&ha));
+  test_recorder_stop (g_steal_pointer (&hb));
 }
 
 static void
@@ -270,15 +163,15 @@ test_ten_helpers (Fixture       *fixture,
                   gconstpointer  data)
 {
   Vmstate1Helper *helpers[10];
-  TestState *states[10];
+  TestRecorder *states[10];
   g_auto(GStrv) owners = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (helpers); i++)
     {
       g_autofree char *id = g_strdup_printf ("helper-%u", i);
 
-      states[i] = g_new0 (TestState, 1);
-      states[i]->state = random_bytes (1000 + i);
+      states[i] = g_new0 (TestRecorder, 1);
+      states[i]->state = test_random_bytes (1000 + i);
       helpers[i] = start_helper (fixture, id, states[i]);
     }
   owners = queued_owners (fixture);
@@ -289,7 +182,7 @@ test_ten_helpers (Fixture       *fixture,
       g_autoptr(GError) error = NULL;
       g_autoptr(GBytes) saved = call_save (fixture, helper_name (helpers[i]),
                                            &error);
-      g_autoptr(GBytes) fresh = random_bytes (2000 + i);
+      g_autoptr(GBytes) fresh = test_random_bytes (2000 + i);
 
       g_assert_no_error (error);
       g_assert_true (g_bytes_equal (saved, states[i]->state));
@@ -300,14 +193,14 @@ test_ten_helpers (Fixture       *fixture,
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (helpers); i++)
-    stop_helper (helpers[i]);
+    test_recorder_stop (helpers[i]);
 }
 
 static void
 test_save_sizes (Fixture       *fixture,
                  gconstpointer  data)
 {
-  TestState *state = g_new0 (TestState, 1);
+  TestRecorder *state = g_new0 (TestRecorder, 1);
   g_autoptr(Vmstate1Helper) helper = start_helper (fixture, "sizes", state);
   static const gsize good[] = { 1, 4096, MiB };
 
@@ -317,7 +210,7 @@ test_save_sizes (Fixture       *fixture,
       g_autoptr(GBytes) saved = NULL;
 
       g_clear_pointer (&state->state, g_bytes_unref);
-      state->state = random_bytes (good[i]);
+      state->state = test_random_bytes (good[i]);
       saved = call_save (fixture, helper_name (helper), &error);
       g_assert_no_error (error);
       g_assert_true (g_bytes_equal (saved, state->state));
@@ -345,7 +238,7 @@ test_save_sizes (Fixture       *fixture,
     g_autoptr(GError) error = NULL;
 
     g_clear_pointer (&state->state, g_bytes_unref);
-    state->state = random_bytes (MiB + 1);
+    state->state = test_random_bytes (MiB + 1);
     g_test_expect_message ("Vmstate1", G_LOG_LEVEL_WARNING,
                            "Id 'sizes': Save returned 1048577 bytes*");
     g_assert_null (call_save (fixture, helper_name (helper), &error));
@@ -362,28 +255,28 @@ test_save_sizes (Fixture       *fixture,
     g_autoptr(GBytes) saved = NULL;
 
     g_clear_pointer (&state->state, g_bytes_unref);
-    state->state = random_bytes (10);
+    state->state = test_random_bytes (10);
     saved = call_save (fixture, helper_name (helper), &error);
     g_assert_no_error (error);
     g_assert_true (g_bytes_equal (saved, state->state));
     g_assert_true (vmstate1_helper_get_exported (helper));
   }
 
-  stop_helper (g_steal_pointer (&helper));
+  test_recorder_stop (g_steal_pointer (&helper));
 }
 
 static void
 test_load_sizes (Fixture       *fixture,
                  gconstpointer  data)
 {
-  TestState *state = test_state_new ("x");
+  TestRecorder *state = test_recorder_new_text ("x");
   g_autoptr(Vmstate1Helper) helper = start_helper (fixture, "sizes", state);
   static const gsize good[] = { 0, 1, MiB };
 
   for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(GBytes) sent = random_bytes (good[i]);
+      g_autoptr(GBytes) sent = test_random_bytes (good[i]);
 
       g_assert_true (call_load (fixture, helper_name (helper), sent, &error));
       g_assert_no_error (error);
@@ -393,7 +286,7 @@ test_load_sizes (Fixture       *fixture,
   /* Refused before the Load function sees it: the state is unchanged. */
   {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GBytes) sent = random_bytes (MiB + 1);
+    g_autoptr(GBytes) sent = test_random_bytes (MiB + 1);
     g_autoptr(GBytes) before = g_bytes_ref (state->loaded);
     guint loads = state->loads;
 
@@ -408,14 +301,14 @@ test_load_sizes (Fixture       *fixture,
     g_assert_true (state->loaded == before);
   }
 
-  stop_helper (g_steal_pointer (&helper));
+  test_recorder_stop (g_steal_pointer (&helper));
 }
 
 static void
 test_load_wrong_signature (Fixture       *fixture,
                            gconstpointer  data)
 {
-  TestState *state = test_state_new ("x");
+  TestRecorder *state = test_recorder_new_text ("x");
   g_autoptr(Vmstate1Helper) helper = start_helper (fixture, "sig", state);
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
@@ -430,7 +323,7 @@ test_load_wrong_signature (Fixture       *fixture,
   g_assert_cmpuint (state->loads, ==, 0);
   g_assert_null (state->loaded);
 
-  stop_helper (g_steal_pointer (&helper));
+  test_recorder_stop (g_steal_pointer (&helper));
 }
 
 static void
@@ -438,7 +331,7 @@ test_duplicate_id (Fixture       *fixture,
                    gconstpointer  data)
 {
   g_autoptr(Vmstate1Helper) first = start_helper (fixture, "same",
-                                                  test_state_new ("1"));
+                                                  test_recorder_new_text ("1"));
   g_autoptr(GDBusConnection) connection = NULL;
   g_autoptr(Vmstate1Helper) second = NULL;
   g_autoptr(GError) error = NULL;
@@ -465,8 +358,8 @@ test_duplicate_id (Fixture       *fixture,
   g_assert_true (vmstate1_helper_export (second, connection, &error));
   g_assert_no_error (error);
 
-  stop_helper (g_steal_pointer (&first));
-  stop_helper (g_steal_pointer (&second));
+  test_recorder_stop (g_steal_pointer (&first));
+  test_recorder_stop (g_steal_pointer (&second));
 }
 
 /* The other helper is a separate process here, so its Id is read over
@@ -512,7 +405,7 @@ test_one_id_per_connection (Fixture       *fixture,
                             gconstpointer  data)
 {
   g_autoptr(Vmstate1Helper) first = start_helper (fixture, "first",
-                                                  test_state_new ("1"));
+                                                  test_recorder_new_text ("1"));
   g_autoptr(Vmstate1Helper) second = vmstate1_helper_new ("second", NULL);
   g_autoptr(GError) error = NULL;
 
@@ -534,7 +427,7 @@ test_one_id_per_connection (Fixture       *fixture,
     g_autoptr(GBytes) saved = call_save (fixture, helper_name (first), NULL);
     g_assert_nonnull (saved);
   }
-  stop_helper (g_steal_pointer (&first));
+  test_recorder_stop (g_steal_pointer (&first));
 }
 
 static void
@@ -560,7 +453,7 @@ static void
 test_callback_errors (Fixture       *fixture,
                       gconstpointer  data)
 {
-  TestState *state = test_state_new ("x");
+  TestRecorder *state = test_recorder_new_text ("x");
   g_autoptr(Vmstate1Helper) helper = start_helper (fixture, "fails", state);
   g_autoptr(GBytes) sent = g_bytes_new_static ("abc", 3);
 
@@ -624,7 +517,7 @@ test_callback_errors (Fixture       *fixture,
   g_assert_true (call_load (fixture, helper_name (helper), sent, NULL));
   g_assert_true (g_bytes_equal (state->loaded, sent));
 
-  stop_helper (g_steal_pointer (&helper));
+  test_recorder_stop (g_steal_pointer (&helper));
 }
 
 /* A helper that gathers and restores its state asynchronously, as one
@@ -781,7 +674,7 @@ test_async_vfuncs (Fixture       *fixture,
   g_autoptr(GDBusConnection) connection = NULL;
   g_autoptr(TestAsyncHelper) slow = NULL;
   g_autoptr(Vmstate1Helper) quick = start_helper (fixture, "quick",
-                                                  test_state_new ("quick"));
+                                                  test_recorder_new_text ("quick"));
   g_autoptr(GBytes) quick_saved = NULL;
   g_autoptr(GBytes) fresh = g_bytes_new_static ("restored", 8);
   g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
@@ -830,7 +723,7 @@ test_async_vfuncs (Fixture       *fixture,
   g_assert_true (g_bytes_equal (slow->state, fresh));
 
   vmstate1_helper_unexport (VMSTATE1_HELPER (slow));
-  stop_helper (g_steal_pointer (&quick));
+  test_recorder_stop (g_steal_pointer (&quick));
 }
 
 static void
@@ -838,7 +731,7 @@ test_unexport_releases_name (Fixture       *fixture,
                              gconstpointer  data)
 {
   g_autoptr(Vmstate1Helper) helper = start_helper (fixture, "leaving",
-                                                   test_state_new ("x"));
+                                                   test_recorder_new_text ("x"));
   g_autoptr(GDBusConnection) connection = NULL;
   g_autofree char *name = g_strdup (helper_name (helper));
   g_auto(GStrv) before = queued_owners (fixture);
@@ -884,7 +777,7 @@ test_bus_death (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autoptr(Vmstate1Helper) helper = start_helper (fixture, "orphan",
-                                                   test_state_new ("x"));
+                                                   test_recorder_new_text ("x"));
   gboolean lost = FALSE;
 
   g_signal_connect (helper, "notify::exported",
@@ -905,7 +798,7 @@ test_introspection (Fixture       *fixture,
                     gconstpointer  data)
 {
   g_autoptr(Vmstate1Helper) helper = start_helper (fixture, "seen",
-                                                   test_state_new ("x"));
+                                                   test_recorder_new_text ("x"));
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) props = NULL;
   g_autoptr(GError) error = NULL;
@@ -940,7 +833,7 @@ test_introspection (Fixture       *fixture,
   g_assert_true (g_variant_lookup (props, "Id", "&s", &id));
   g_assert_cmpstr (id, ==, "seen");
 
-  stop_helper (g_steal_pointer (&helper));
+  test_recorder_stop (g_steal_pointer (&helper));
 }
 
 static void
@@ -956,7 +849,7 @@ static void
 test_signals (Fixture       *fixture,
               gconstpointer  data)
 {
-  TestState *state = test_state_new ("x");
+  TestRecorder *state = test_recorder_new_text ("x");
   g_autoptr(Vmstate1Helper) helper = start_helper (fixture, "signals", state);
   g_autoptr(GBytes) saved = NULL;
   g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
@@ -978,7 +871,7 @@ test_signals (Fixture       *fixture,
   g_test_assert_expected_messages ();
   g_assert_cmpuint (loaded_count, ==, 1);
 
-  stop_helper (g_steal_pointer (&helper));
+  test_recorder_stop (g_steal_pointer (&helper));
 }
 
 static void
@@ -988,7 +881,7 @@ test_register (Fixture       *fixture,
   g_autoptr(GDBusConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
   gboolean freed = FALSE;
-  TestState *state = test_state_new ("registered");
+  TestRecorder *state = test_recorder_new_text ("registered");
   g_autoptr(GBytes) saved = NULL;
   g_auto(GStrv) owners = NULL;
   guint registration;
@@ -997,8 +890,8 @@ test_register (Fixture       *fixture,
                                  &error);
   g_assert_no_error (error);
   state->freed = &freed;
-  registration = vmstate1_register (connection, "tiny", test_state_save,
-                                    test_state_load, state, test_state_free,
+  registration = vmstate1_register (connection, "tiny", test_recorder_save,
+                                    test_recorder_load, state, test_recorder_free,
                                     &error);
   g_assert_no_error (error);
   g_assert_cmpuint (registration, !=, 0);
@@ -1021,10 +914,10 @@ test_register (Fixture       *fixture,
 
   /* A refused registration frees the user data too. */
   freed = FALSE;
-  state = test_state_new ("x");
+  state = test_recorder_new_text ("x");
   state->freed = &freed;
-  registration = vmstate1_register (connection, "", test_state_save,
-                                    test_state_load, state, test_state_free,
+  registration = vmstate1_register (connection, "", test_recorder_save,
+                                    test_recorder_load, state, test_recorder_free,
                                     &error);
   g_assert_cmpuint (registration, ==, 0);
   g_assert_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_INVALID_ID);
