@@ -1,0 +1,27 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# check-manpage.sh TOOL MANPAGE-XML: every command and long option the
+# tool's --help shows is in its man page, so the page cannot fall behind.
+set -eu
+tool=$1 page=$2
+status=0
+
+for command in "" list save load dump; do
+  # shellcheck disable=SC2086
+  help=$("$tool" $command --help)
+  for option in $(printf '%s\n' "$help" | grep -o -e '--[a-z][a-z-]*' \
+                  | grep -v -e '^--help' | sort -u); do
+    if ! grep -q -e "$option\\b" "$page"; then
+      echo "$page: '${command:-vmstate1-tool}': $option is not documented"
+      status=1
+    fi
+  done
+  if [ -n "$command" ] && ! grep -q "<option>$command</option>" "$page"; then
+    echo "$page: command '$command' is not documented"
+    status=1
+  fi
+done
+if [ "$status" -eq 0 ]; then
+  echo "every command and option of $(basename "$tool") is in $(basename "$page")"
+fi
+exit "$status"
