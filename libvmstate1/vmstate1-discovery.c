@@ -19,8 +19,7 @@ void
 _vmstate1_local_helper_add (GDBusConnection *connection,
                             const char      *id)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&local_lock);
-
+  g_mutex_lock (&local_lock);
   if (local_helpers == NULL)
     local_helpers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            g_free);
@@ -28,31 +27,33 @@ _vmstate1_local_helper_add (GDBusConnection *connection,
                         local_key (connection,
                                    g_dbus_connection_get_unique_name (connection)),
                         g_strdup (id));
+  g_mutex_unlock (&local_lock);
 }
 
 void
 _vmstate1_local_helper_remove (GDBusConnection *connection)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&local_lock);
-  g_autofree char *key = NULL;
+  g_autofree char *key = local_key (connection,
+                                    g_dbus_connection_get_unique_name (connection));
 
-  if (local_helpers == NULL)
-    return;
-  key = local_key (connection, g_dbus_connection_get_unique_name (connection));
-  g_hash_table_remove (local_helpers, key);
+  g_mutex_lock (&local_lock);
+  if (local_helpers != NULL)
+    g_hash_table_remove (local_helpers, key);
+  g_mutex_unlock (&local_lock);
 }
 
 static char *
 local_helper_lookup (GDBusConnection *bus,
                      const char      *unique_name)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&local_lock);
-  g_autofree char *key = NULL;
+  g_autofree char *key = local_key (bus, unique_name);
+  char *id = NULL;
 
-  if (local_helpers == NULL)
-    return NULL;
-  key = local_key (bus, unique_name);
-  return g_strdup (g_hash_table_lookup (local_helpers, key));
+  g_mutex_lock (&local_lock);
+  if (local_helpers != NULL)
+    id = g_strdup (g_hash_table_lookup (local_helpers, key));
+  g_mutex_unlock (&local_lock);
+  return id;
 }
 
 void
@@ -164,7 +165,13 @@ on_id_reply (GObject      *source,
   g_free (read);
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
                                          &error);
-  if (reply == NULL)
+  if (reply == NULL && g_error_matches (error, G_IO_ERROR,
+                                        G_IO_ERROR_TIMED_OUT))
+    peer->error = g_error_new (VMSTATE1_ERROR, VMSTATE1_ERROR_FAILED,
+                               "Helper %s did not answer when asked for its "
+                               "Id within %d ms (is it stopped or blocked?)",
+                               peer->unique_name, data->timeout_msec);
+  else if (reply == NULL)
     {
       g_dbus_error_strip_remote_error (error);
       peer->error = g_error_new (VMSTATE1_ERROR, VMSTATE1_ERROR_FAILED,

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vmstate1-access-private.h"
 #include "vmstate1-discovery-private.h"
 #include "vmstate1-error.h"
 #include "vmstate1-helper.h"
@@ -47,6 +48,8 @@ typedef struct
 
   guint saves_in_flight;
   guint loads_in_flight;
+
+  Vmstate1Access *access;  /* who may call Save and Load */
 } Vmstate1HelperPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (Vmstate1Helper, vmstate1_helper, G_TYPE_OBJECT)
@@ -445,6 +448,39 @@ helper_handle_load (Vmstate1Helper        *self,
 }
 
 static void
+helper_dispatch (Vmstate1Helper        *self,
+                 GDBusMethodInvocation *invocation)
+{
+  /* GDBus has checked the method name and the argument signature
+   * against the interface description. */
+  if (g_str_equal (g_dbus_method_invocation_get_method_name (invocation),
+                   "Save"))
+    helper_handle_save (self, invocation);
+  else
+    helper_handle_load (self,
+                        g_dbus_method_invocation_get_parameters (invocation),
+                        invocation);
+}
+
+static void
+on_access_checked (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(Vmstate1HelperCall) call = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!_vmstate1_access_check_finish (result, &error))
+    {
+      /* Refused before any state is touched. */
+      g_warning ("%s", error->message);
+      g_dbus_method_invocation_return_gerror (call->invocation, error);
+      return;
+    }
+  helper_dispatch (call->self, call->invocation);
+}
+
+static void
 helper_method_call (GDBusConnection       *connection,
                     const char            *sender,
                     const char            *object_path,
@@ -455,13 +491,16 @@ helper_method_call (GDBusConnection       *connection,
                     gpointer               user_data)
 {
   Vmstate1Helper *self = user_data;
+  Vmstate1HelperPrivate *priv = vmstate1_helper_get_instance_private (self);
 
-  /* GDBus has checked the method name and the argument signature
-   * against the interface description. */
-  if (g_str_equal (method_name, "Save"))
-    helper_handle_save (self, invocation);
-  else
-    helper_handle_load (self, parameters, invocation);
+  if (_vmstate1_access_is_restricted (priv->access))
+    {
+      _vmstate1_access_check_async (priv->access, connection, sender, priv->id,
+                                    method_name, on_access_checked,
+                                    helper_call_new (self, invocation));
+      return;
+    }
+  helper_dispatch (self, invocation);
 }
 
 static GVariant *
@@ -812,6 +851,8 @@ vmstate1_helper_new (const char  *id,
  * vmstate1_helper_get_id:
  * @self: a #Vmstate1Helper
  *
+ * Gets the #Vmstate1Helper:id the helper was created with.
+ *
  * Returns: (nullable): the helper's Id.
  *
  * Since: 0.1
@@ -830,6 +871,9 @@ vmstate1_helper_get_id (Vmstate1Helper *self)
 /**
  * vmstate1_helper_get_connection:
  * @self: a #Vmstate1Helper
+ *
+ * Gets the connection given to vmstate1_helper_export(), while the
+ * helper is exported.
  *
  * Returns: (transfer none) (nullable): the connection the helper is
  *   exported on, or %NULL when it is not exported.
@@ -851,6 +895,8 @@ vmstate1_helper_get_connection (Vmstate1Helper *self)
  * vmstate1_helper_get_exported:
  * @self: a #Vmstate1Helper
  *
+ * Gets the #Vmstate1Helper:exported property.
+ *
  * Returns: whether the helper is exported and queued on a connection that
  *   is still open.
  *
@@ -865,6 +911,60 @@ vmstate1_helper_get_exported (Vmstate1Helper *self)
 
   priv = vmstate1_helper_get_instance_private (self);
   return priv->connection != NULL;
+}
+
+/**
+ * vmstate1_helper_allow_uid:
+ * @self: a #Vmstate1Helper
+ * @uid: a Unix user id
+ *
+ * Lets callers running as @uid call Save and Load. Until this or
+ * vmstate1_helper_allow_bus_name() is called, any peer on the bus may;
+ * after, a caller that matches no rule gets %VMSTATE1_ERROR_ACCESS_DENIED
+ * and nothing changes. The uid is the one the bus daemon learnt when the
+ * caller connected, not anything the caller says. A VM's QEMU runs as the
+ * user libvirt gives it (often `libvirt-qemu` or `qemu`): allow that uid.
+ *
+ * Pair it with a bus policy that lets only the same users connect; see
+ * the "Security" section of the overview.
+ *
+ * Since: 0.1
+ */
+void
+vmstate1_helper_allow_uid (Vmstate1Helper *self,
+                           guint32         uid)
+{
+  Vmstate1HelperPrivate *priv;
+
+  g_return_if_fail (VMSTATE1_IS_HELPER (self));
+
+  priv = vmstate1_helper_get_instance_private (self);
+  _vmstate1_access_allow_uid (priv->access, uid);
+}
+
+/**
+ * vmstate1_helper_allow_bus_name:
+ * @self: a #Vmstate1Helper
+ * @name: a unique bus name (`:1.4`) or a well-known name
+ *
+ * Lets the peer with unique name @name, or the current owner of the
+ * well-known name @name, call Save and Load. Like
+ * vmstate1_helper_allow_uid(), the first rule restricts the helper to
+ * callers that match a rule.
+ *
+ * Since: 0.1
+ */
+void
+vmstate1_helper_allow_bus_name (Vmstate1Helper *self,
+                                const char     *name)
+{
+  Vmstate1HelperPrivate *priv;
+
+  g_return_if_fail (VMSTATE1_IS_HELPER (self));
+  g_return_if_fail (name != NULL && g_dbus_is_name (name));
+
+  priv = vmstate1_helper_get_instance_private (self);
+  _vmstate1_access_allow_bus_name (priv->access, name);
 }
 
 /**
@@ -917,6 +1017,7 @@ vmstate1_helper_finalize (GObject *object)
 
   vmstate1_helper_set_handlers (self, NULL, NULL, NULL, NULL);
   g_clear_object (&priv->cancellable);
+  g_clear_pointer (&priv->access, _vmstate1_access_free);
   g_free (priv->id);
 
   G_OBJECT_CLASS (vmstate1_helper_parent_class)->finalize (object);
@@ -995,7 +1096,7 @@ vmstate1_helper_class_init (Vmstate1HelperClass *klass)
                                | G_PARAM_STATIC_STRINGS);
 
   /**
-   * Vmstate1Helper:connection: (getter get_connection)
+   * Vmstate1Helper:connection:
    *
    * The connection the helper is exported on, or %NULL.
    *
@@ -1006,7 +1107,7 @@ vmstate1_helper_class_init (Vmstate1HelperClass *klass)
                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
-   * Vmstate1Helper:exported: (getter get_exported)
+   * Vmstate1Helper:exported:
    *
    * Whether the helper is exported and queued. It turns %FALSE on
    * vmstate1_helper_unexport() and when the bus connection closes: watch
@@ -1052,4 +1153,5 @@ vmstate1_helper_init (Vmstate1Helper *self)
   Vmstate1HelperPrivate *priv = vmstate1_helper_get_instance_private (self);
 
   priv->cancellable = g_cancellable_new ();
+  priv->access = _vmstate1_access_new ();
 }

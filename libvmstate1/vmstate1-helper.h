@@ -45,6 +45,14 @@ typedef gboolean (*Vmstate1LoadFunc) (GBytes    *data,
                                       gpointer   user_data,
                                       GError   **error);
 
+/**
+ * Vmstate1Helper:
+ *
+ * One Id's migratable state on a VM's bus. Its fields are private; see
+ * #Vmstate1HelperClass for what a subclass overrides.
+ *
+ * Since: 0.1
+ */
 #define VMSTATE1_TYPE_HELPER (vmstate1_helper_get_type ())
 VMSTATE1_AVAILABLE_IN_0_1
 G_DECLARE_DERIVABLE_TYPE (Vmstate1Helper, vmstate1_helper, VMSTATE1, HELPER,
@@ -117,6 +125,12 @@ void             vmstate1_helper_set_handlers   (Vmstate1Helper    *self,
                                                  Vmstate1LoadFunc   load,
                                                  gpointer           user_data,
                                                  GDestroyNotify     user_data_free);
+VMSTATE1_AVAILABLE_IN_0_1
+void             vmstate1_helper_allow_uid      (Vmstate1Helper    *self,
+                                                 guint32            uid);
+VMSTATE1_AVAILABLE_IN_0_1
+void             vmstate1_helper_allow_bus_name (Vmstate1Helper    *self,
+                                                 const char        *name);
 VMSTATE1_AVAILABLE_IN_0_1
 gboolean         vmstate1_helper_export         (Vmstate1Helper    *self,
                                                  GDBusConnection   *connection,

@@ -10,5 +10,6 @@
 #include "vmstate1-connect.h"
 #include "vmstate1-helper.h"
 #include "vmstate1-register.h"
+#include "vmstate1-manager.h"
 
 #undef VMSTATE1_INSIDE
