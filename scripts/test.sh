@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs the whole test suite: installs what is missing, builds with
 # warnings as errors, runs every suite, then the unit, bus and QEMU
-# suites again under valgrind and in an AddressSanitizer/UBSan build.
+# suites again under valgrind and in an AddressSanitizer/UBSan build, and
+# fuzzes the blob decoder for a minute.
 # Its last line adds up meson's own counts of those runs:
 # "N passed, N failed[, N skipped]". Under CI=true a skipped test is a
 # failed one: everything a test needs is installable.
@@ -27,7 +28,8 @@ configure () {
   else
     meson setup "$dir" "$@"
   fi
-  ninja -C "$dir" -j"$jobs"
+  # $build_target, when set, builds only that.
+  ninja -C "$dir" -j"$jobs" ${build_target:-}
 }
 
 # run_tests TITLE BUILDDIR MESON-TEST-ARGS...: adds meson's counts.
@@ -65,6 +67,13 @@ if [ $# -eq 0 ]; then
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_tests "AddressSanitizer + UBSan: unit, dbus and qemu suites" \
     _build-asan --suite unit --suite dbus --suite qemu --no-suite install
+  # libFuzzer on the blob decoder for 60 s, from the seed corpus (which
+  # holds real QEMU blobs); only the fuzz target is built with clang.
+  CC=clang build_target=tests/fuzz/fuzz-stream-decode configure _build-fuzz -Dwerror=true \
+    -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dintrospection=disabled -Ddocs=false
+  run_tests "libFuzzer: vmstate1_stream_decode, 60 s" _build-fuzz \
+    --no-rebuild --suite fuzz
 fi
 
 echo

@@ -38,6 +38,16 @@ die_with_parent (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
+GSubprocessLauncher *
+test_launcher_new (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL,
+                                         NULL);
+  return launcher;
+}
+
 TestBus *
 test_bus_new (const char  *extra_own_prefix,
               GError     **error)
@@ -53,6 +63,9 @@ test_bus_new (const char  *extra_own_prefix,
   bus->dir = g_dir_make_tmp ("vmstate1-bus-XXXXXX", error);
   if (bus->dir == NULL)
     return NULL;
+  /* Callers of other uids (the access tests) must reach the socket; the
+   * bus's own authentication still applies. */
+  g_chmod (bus->dir, 0755);
   bus->config = g_build_filename (bus->dir, "bus.conf", NULL);
   if (extra_own_prefix != NULL)
     extra = g_strdup_printf ("<allow own_prefix=\"%s\"/>", extra_own_prefix);
@@ -62,10 +75,8 @@ test_bus_new (const char  *extra_own_prefix,
 
   config_arg = g_strdup_printf ("--config-file=%s", bus->config);
   /* Its stderr only says that it may not raise its fd limit. */
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                        | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL,
-                                         NULL);
+  launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   bus->daemon = g_subprocess_launcher_spawn (launcher, error, "dbus-daemon",
                                              config_arg, "--nofork",
                                              "--print-address=1", NULL);

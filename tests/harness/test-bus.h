@@ -19,6 +19,10 @@ void        test_bus_free        (TestBus    *bus);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestBus, test_bus_free)
 
+/* A launcher whose children die with the test process, so a test that
+ * fails or times out leaves no helper behind. */
+GSubprocessLauncher *test_launcher_new (GSubprocessFlags flags);
+
 /* A method call that iterates the thread-default main context until the
  * reply arrives, so that helpers living on this thread can answer. */
 GVariant   *test_call            (GDBusConnection    *connection,

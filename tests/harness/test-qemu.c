@@ -136,7 +136,9 @@ wait_reply (TestQemu  *qemu,
 {
   gint64 deadline = g_get_monotonic_time () + QMP_TIMEOUT_MSEC * 1000;
 
-  while (g_queue_is_empty (&qemu->replies) && !qemu->exited
+  /* After an exit, still read what QEMU wrote before it. */
+  while (g_queue_is_empty (&qemu->replies)
+         && (!qemu->exited || qemu->reading_out)
          && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
 
@@ -163,8 +165,8 @@ test_qemu_new (const TestQemuOptions *options,
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *binary = test_qemu_find_binary ();
   g_autoptr(GString) object = g_string_new ("dbus-vmstate,id=dv,addr=");
-  g_autoptr(JsonNode) greeting = NULL;
   g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GError) local_error = NULL;
 
   qemu->stderr_text = g_string_new (NULL);
   qemu->cancellable = g_cancellable_new ();
@@ -207,6 +209,9 @@ test_qemu_new (const TestQemuOptions *options,
                                         | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL,
                                          NULL);
+  for (guint i = 0; options->fds && options->fds[i] >= 0; i++)
+    g_subprocess_launcher_take_fd (launcher, options->fds[i],
+                                   TEST_QEMU_FD (i));
   qemu->process = g_subprocess_launcher_spawnv (
       launcher, (const char * const *) argv->pdata, error);
   if (qemu->process == NULL)
@@ -226,9 +231,14 @@ test_qemu_new (const TestQemuOptions *options,
   /* The greeting is not a reply: give QEMU the capabilities command and
    * take its reply. */
   reply = test_qemu_execute (qemu, "{\"execute\": \"qmp_capabilities\"}",
-                             error);
-  if (reply == NULL)
-    return NULL;
+                             &local_error);
+  /* A failing incoming migration can end QEMU before it answers: that is
+   * the outcome test_qemu_wait_incoming() reports. */
+  if (reply == NULL && !(qemu->exited && options->incoming != NULL))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
   return g_steal_pointer (&qemu);
 }
 

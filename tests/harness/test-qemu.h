@@ -17,7 +17,13 @@ typedef struct
   const char *id_list;      /* nullable; written with QEMU's ',,' escaping */
   const char *incoming;     /* nullable; e.g. "exec:cat FILE" */
   const char * const *extra_args;  /* nullable */
+  /* nullable, ends with -1: fds QEMU inherits as TEST_QEMU_FD (0),
+   * TEST_QEMU_FD (1), ... (for -netdev socket,fd=N); once QEMU is
+   * spawned they are closed here */
+  const int *fds;
 } TestQemuOptions;
+
+#define TEST_QEMU_FD(i) (3 + (i))
 
 /* The binary: $VMSTATE1_QEMU, else qemu-system-x86_64 from PATH. */
 char        *test_qemu_find_binary   (void);
