@@ -231,6 +231,9 @@ malformed (GError     **error,
  * alive as long as one of them does. Bytes after the last entry are
  * ignored, as QEMU ignores them; anything else out of place fails.
  *
+ * Language bindings get vmstate1_stream_decode_variant() under this
+ * name: PyGObject 3.42 frees the values of a returned table twice.
+ *
  * Returns: (transfer full) (element-type utf8 GBytes): a new table of
  *   states by Id, or %NULL with @error set to %VMSTATE1_ERROR_MALFORMED and
  *   a message giving the byte offset and what was expected there.
@@ -372,4 +375,42 @@ vmstate1_stream_decode (GBytes  *blob,
            count, size, size - offset);
 
   return g_steal_pointer (&states);
+}
+
+/**
+ * vmstate1_stream_decode_variant: (rename-to vmstate1_stream_decode)
+ * @blob: a dbus-vmstate blob, as QEMU or vmstate1_stream_encode() wrote it
+ * @error: return location for a #GError, or %NULL
+ *
+ * vmstate1_stream_decode() for language bindings: the states as a
+ * `a{say}` dictionary, Id to bytes, whose byte arrays are still slices of
+ * @blob. From Python, with `states = Vmstate1.stream_decode (blob)`,
+ * `{k: states.lookup_value (k, None).get_data_as_bytes () for k in
+ * states.keys ()}` is a dict of Id to #GBytes, with no copy.
+ *
+ * Returns: (transfer full): a new #GVariant of type
+ *   `a{say}`, or %NULL with @error set as vmstate1_stream_decode() does.
+ *
+ * Since: 0.1
+ */
+GVariant *
+vmstate1_stream_decode_variant (GBytes  *blob,
+                                GError **error)
+{
+  g_autoptr(GHashTable) states = vmstate1_stream_decode (blob, error);
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{say}"));
+  g_autofree gpointer *ids = NULL;
+  guint n_ids;
+
+  if (states == NULL)
+    return NULL;
+  /* In Id order, like the encoder, so equal blobs give equal variants. */
+  ids = g_hash_table_get_keys_as_array (states, &n_ids);
+  qsort (ids, n_ids, sizeof *ids, compare_ids);
+  for (guint i = 0; i < n_ids; i++)
+    g_variant_builder_add (&builder, "{s@ay}", (const char *) ids[i],
+                           g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING,
+                                                     g_hash_table_lookup (states, ids[i]),
+                                                     TRUE));
+  return g_variant_ref_sink (g_variant_builder_end (&builder));
 }

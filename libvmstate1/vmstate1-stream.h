@@ -18,4 +18,8 @@ VMSTATE1_AVAILABLE_IN_0_1
 GHashTable *vmstate1_stream_decode (GBytes      *blob,
                                     GError     **error);
 
+VMSTATE1_AVAILABLE_IN_0_1
+GVariant   *vmstate1_stream_decode_variant (GBytes      *blob,
+                                            GError     **error);
+
 G_END_DECLS

@@ -591,6 +591,51 @@ test_decode_message (void)
                    "1048576 bytes");
 }
 
+/* The bindings' decoder: the same states, as a{say} in Id order, and
+ * still slices of the blob. */
+static void
+test_decode_variant (void)
+{
+  static const guint8 blob_data[] = {
+    0, 0, 0, 2, 0, 0, 0, 2, 'b', 'c', 0, 0, 0, 1, 0xff,
+    0, 0, 0, 1, 'a', 0, 0, 0, 2, 'x', 'y'
+  };
+  g_autoptr(GBytes) blob = g_bytes_new (blob_data, sizeof blob_data);
+  g_autoptr(GVariant) states = NULL;
+  g_autoptr(GVariant) first = NULL;
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *id;
+  gsize size;
+  const guint8 *data;
+
+  states = vmstate1_stream_decode_variant (blob, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_variant_get_type_string (states), ==, "a{say}");
+  g_assert_cmpuint (g_variant_n_children (states), ==, 2);
+  first = g_variant_get_child_value (states, 0);
+  /* Child by child: g_variant_get() with '&s' would flatten (copy) it. */
+  {
+    g_autoptr(GVariant) key = g_variant_get_child_value (first, 0);
+
+    id = g_variant_get_string (key, NULL);
+    g_assert_cmpstr (id, ==, "a");
+  }
+  value = g_variant_get_child_value (first, 1);
+  data = g_variant_get_fixed_array (value, &size, 1);
+  g_assert_cmpmem (data, size, "xy", 2);
+  g_assert_true (data >= (const guint8 *) g_bytes_get_data (blob, NULL)
+                 && data < (const guint8 *) g_bytes_get_data (blob, NULL)
+                           + sizeof blob_data);
+
+  g_clear_pointer (&states, g_variant_unref);
+  g_clear_pointer (&blob, g_bytes_unref);
+  blob = g_bytes_new (blob_data, 10);
+  states = vmstate1_stream_decode_variant (blob, &error);
+  g_assert_null (states);
+  g_assert_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_MALFORMED);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -637,6 +682,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vmstate1/stream/decode/duplicate-id",
                    test_decode_duplicate_id);
   g_test_add_func ("/vmstate1/stream/decode/message", test_decode_message);
+  g_test_add_func ("/vmstate1/stream/decode/variant", test_decode_variant);
 
   return g_test_run ();
 }

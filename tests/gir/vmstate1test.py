@@ -115,12 +115,8 @@ def call_load(connection, destination, data):
 
 
 def decode_blob(blob):
-    """The dbus-vmstate blob as a dict of Id -> bytes, in pure Python.
-
-    Not Vmstate1.stream_decode(): PyGObject 3.42 takes ownership of the
-    GBytes values of a (transfer full) GHashTable and then unrefs the
-    table, whose destroy function unrefs them again; see
-    TestStream.test_decode_values in test_helper.py."""
+    """The dbus-vmstate blob as a dict of Id -> bytes, in pure Python: an
+    oracle independent of the library's decoder."""
     data = blob.get_data()
     (count,), offset, states = struct.unpack_from('>I', data), 4, {}
     for _ in range(count):
