@@ -272,8 +272,14 @@ test_save_flood (Fixture       *fixture,
   g_test_message ("helper VmRSS: %zu KiB after 3 floods, %zu KiB after 13",
                   after_first, after_last);
   /* Flat: a leak of even one 64 KiB state per Save would add 62 MiB over
-   * these 1000 Saves; allow what allocator noise is. */
+   * these 1000 Saves; allow what allocator noise is. AddressSanitizer
+   * keeps freed memory in quarantine, so there only the answers count
+   * (it reports leaks itself). */
+#if defined(__SANITIZE_ADDRESS__)
+  g_test_message ("AddressSanitizer build: RSS not compared");
+#else
   g_assert_cmpuint (after_last, <, after_first + 4096);
+#endif
 
   g_subprocess_send_signal (process, SIGTERM);
   g_assert_true (g_subprocess_wait_check (process, NULL, NULL));
