@@ -412,6 +412,168 @@ test_counter_processes (Fixture       *fixture,
   g_assert_no_error (error);
 }
 
+/* QEMU's own blob, out of its migration stream: the dbus-vmstate
+ * section (idstr "dbus-vmstate/dbus-vmstate", then instance and version
+ * ids) holds a u32 size and the blob, padding included. */
+static GBytes *
+extract_qemu_blob (const char *file)
+{
+  static const char idstr[] = "\x19" "dbus-vmstate/dbus-vmstate";
+  g_autofree char *contents = NULL;
+  gsize size;
+  const char *section;
+  const guint8 *p;
+  guint32 blob_size;
+
+  g_assert_true (g_file_get_contents (file, &contents, &size, NULL));
+  section = memmem (contents, size, idstr, strlen (idstr));
+  g_assert_nonnull (section);
+  p = (const guint8 *) section + strlen (idstr) + 8;
+  g_assert_cmpuint (p + 4 - (const guint8 *) contents, <=, size);
+  blob_size = GUINT32_FROM_BE (*(const guint32 *) p);
+  g_assert_cmpuint (p + 4 + blob_size - (const guint8 *) contents, <=, size);
+  return g_bytes_new (p + 4, blob_size);
+}
+
+static void
+on_save_all (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GBytes **blob = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *blob = vmstate1_save_all_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+on_load_all (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (vmstate1_load_all_finish (result, &error));
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static void
+assert_same_states (GHashTable *a,
+                    GHashTable *b)
+{
+  GHashTableIter iter;
+  gpointer id, value;
+
+  g_assert_cmpuint (g_hash_table_size (a), ==, g_hash_table_size (b));
+  g_hash_table_iter_init (&iter, a);
+  while (g_hash_table_iter_next (&iter, &id, &value))
+    {
+      GBytes *other = g_hash_table_lookup (b, id);
+
+      g_assert_nonnull (other);
+      g_assert_true (g_bytes_equal (value, other));
+    }
+}
+
+/* vmstate1_save_all() and QEMU 7.2 save the same helpers to the same
+ * Id -> bytes map; load_all() restores helpers from QEMU's own blob; and
+ * vmstate1-tool dump reads QEMU's migration file. */
+static void
+test_save_all_matches_qemu (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  static const char *ids[] = { "idA", "idB", "slirp-52:54:00:12:34:56" };
+  static const gsize sizes[] = { 100, 5000, 1 };
+  Vmstate1Helper *src_helpers[3], *dst_helpers[3];
+  TestRecorder *dst[3];
+  GBytes *states[3];
+  g_autoptr(GDBusConnection) src_bus = NULL;
+  g_autoptr(GDBusConnection) dst_bus = NULL;
+  g_autoptr(GBytes) ours = NULL;
+  g_autoptr(GBytes) theirs = NULL;
+  g_autoptr(GHashTable) our_states = NULL;
+  g_autoptr(GHashTable) their_states = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *dump = NULL;
+  gboolean loaded = FALSE;
+  int exit_status;
+
+  SKIP_IF_NO_QEMU (fixture);
+  src_bus = vmstate1_connect (test_bus_get_address (fixture->src_bus), NULL,
+                              &error);
+  dst_bus = vmstate1_connect (test_bus_get_address (fixture->dst_bus), NULL,
+                              &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 3; i++)
+    {
+      states[i] = test_random_bytes (sizes[i]);
+      src_helpers[i] = test_recorder_start (test_bus_get_address (fixture->src_bus),
+                                            ids[i], test_recorder_new (states[i]));
+      dst[i] = test_recorder_new_text ("before");
+      dst_helpers[i] = test_recorder_start (test_bus_get_address (fixture->dst_bus),
+                                            ids[i], dst[i]);
+    }
+
+  /* Ours: the helpers live on this thread, so the async call. */
+  vmstate1_save_all_async (src_bus, NULL, NULL, on_save_all, &ours);
+  while (ours == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* QEMU's, from its migration stream. */
+  status = migrate_out (fixture, NULL, NULL);
+  g_assert_cmpstr (status, ==, "completed");
+  theirs = extract_qemu_blob (fixture->file);
+  g_test_message ("our blob: %zu bytes, QEMU's: %zu bytes (with padding)",
+                  g_bytes_get_size (ours), g_bytes_get_size (theirs));
+
+  our_states = vmstate1_stream_decode (ours, &error);
+  g_assert_no_error (error);
+  their_states = vmstate1_stream_decode (theirs, &error);
+  g_assert_no_error (error);
+  assert_same_states (our_states, their_states);
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (g_bytes_equal (g_hash_table_lookup (our_states, ids[i]),
+                                  states[i]));
+
+  /* QEMU's blob, loaded by the library. */
+  vmstate1_load_all_async (dst_bus, theirs, NULL, NULL, on_load_all, &loaded);
+  g_assert_true (test_wait_for (&loaded, 10000));
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (g_bytes_equal (dst[i]->loaded, states[i]));
+
+  /* QEMU's file, read by the tool. */
+  {
+    const char *argv[] = { g_getenv ("VMSTATE1_TOOL"), "dump", fixture->file,
+                           NULL };
+
+    g_assert_nonnull (argv[0]);
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL,
+                                 G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &dump,
+                                 NULL, &exit_status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (exit_status, NULL));
+    g_test_message ("vmstate1-tool dump:\n%s", dump);
+    for (guint i = 0; i < 3; i++)
+      {
+        g_autofree char *line = g_strdup_printf ("Id '%s': %zu bytes", ids[i],
+                                                 sizes[i]);
+
+        g_assert_nonnull (strstr (dump, line));
+      }
+  }
+
+  for (guint i = 0; i < 3; i++)
+    {
+      test_recorder_stop (src_helpers[i]);
+      test_recorder_stop (dst_helpers[i]);
+      g_bytes_unref (states[i]);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -430,6 +592,7 @@ main (int    argc,
   ADD ("one-mib-binary", test_one_mib_binary);
   ADD ("failing-load", test_failing_load);
   ADD ("counter-processes", test_counter_processes);
+  ADD ("save-all-matches-qemu", test_save_all_matches_qemu);
 
 #undef ADD
 
