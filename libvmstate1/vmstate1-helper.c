@@ -1091,7 +1091,9 @@ vmstate1_helper_class_init (Vmstate1HelperClass *klass)
    * Since: 0.1
    */
   properties[PROP_ID] =
-      g_param_spec_string ("id", NULL, NULL, NULL,
+      g_param_spec_string ("id", "Id",
+                           "The helper's Id, unique among a VM's helpers",
+                           NULL,
                            G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY
                                | G_PARAM_STATIC_STRINGS);
 
@@ -1103,7 +1105,9 @@ vmstate1_helper_class_init (Vmstate1HelperClass *klass)
    * Since: 0.1
    */
   properties[PROP_CONNECTION] =
-      g_param_spec_object ("connection", NULL, NULL, G_TYPE_DBUS_CONNECTION,
+      g_param_spec_object ("connection", "Connection",
+                           "The bus connection the helper is exported on",
+                           G_TYPE_DBUS_CONNECTION,
                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -1116,7 +1120,9 @@ vmstate1_helper_class_init (Vmstate1HelperClass *klass)
    * Since: 0.1
    */
   properties[PROP_EXPORTED] =
-      g_param_spec_boolean ("exported", NULL, NULL, FALSE,
+      g_param_spec_boolean ("exported", "Exported",
+                            "Whether the helper is exported and queued",
+                            FALSE,
                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
