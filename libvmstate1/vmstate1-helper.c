@@ -691,6 +691,13 @@ helper_request_name (Vmstate1Helper   *self,
  * exported, @connection already carries a helper (one Id per connection)
  * or the bus refuses the name.
  *
+ * To find duplicates it reads the Id of every helper already queued, all
+ * at once, waiting at most 5 seconds for an answer; a peer that does not
+ * answer in time is left out of the check. It blocks meanwhile without
+ * running the caller's main context: helpers of this process built on
+ * #Vmstate1Helper are answered for directly, but an object of another
+ * kind served by this thread cannot answer and costs the full wait.
+ *
  * An exported helper holds a reference on itself until
  * vmstate1_helper_unexport() or until @connection closes, which sets
  * #Vmstate1Helper:exported to %FALSE.
