@@ -297,8 +297,10 @@ helper_call_finish_save (Vmstate1HelperCall *call,
   array = g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, data, TRUE);
   g_dbus_method_invocation_return_value (call->invocation,
                                          g_variant_new_tuple (&array, 1));
-  g_debug ("Id '%s': saved %" G_GSIZE_FORMAT " bytes in %.3f ms", priv->id,
-           size, helper_call_msec (call));
+  /* GLib formats a message before it knows nobody prints it. */
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    g_debug ("Id '%s': saved %" G_GSIZE_FORMAT " bytes in %.3f ms",
+             priv->id, size, helper_call_msec (call));
   g_signal_emit (call->self, signals[SIGNAL_SAVED], 0);
 }
 
@@ -320,8 +322,9 @@ helper_call_finish_load (Vmstate1HelperCall *call,
     }
 
   g_dbus_method_invocation_return_value (call->invocation, NULL);
-  g_debug ("Id '%s': loaded %" G_GSIZE_FORMAT " bytes in %.3f ms", priv->id,
-           size, helper_call_msec (call));
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    g_debug ("Id '%s': loaded %" G_GSIZE_FORMAT " bytes in %.3f ms",
+             priv->id, size, helper_call_msec (call));
   g_signal_emit (call->self, signals[SIGNAL_LOADED], 0);
 }
 
