@@ -511,6 +511,72 @@ test_exit_peer_closed (void)
   g_assert_false (bus_has_helper (bus));
 }
 
+/* Whether process @pid has ended (gone, or a zombie nobody reaped yet). */
+static gboolean
+process_ended (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *stat = NULL;
+  const char *state;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return TRUE;
+  state = strrchr (stat, ')');
+  return state != NULL && state[1] == ' ' && state[2] == 'Z';
+}
+
+/* --exit-with-parent: when the process that started it ends, the helper
+ * gets SIGTERM and exits cleanly (it removes its socket). The parent
+ * here is a shell that waits for its stdin to close. */
+static void
+test_exit_with_parent (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vmstate1-slirp-XXXXXX", &error);
+  g_autofree char *helper_path = g_build_filename (dir, "helper.sock", NULL);
+  const char *argv[] = {
+    "sh", "-c", "\"$0\" --socket-path=\"$1\" --exit-with-parent & "
+                "echo $! >&2; read _ || true",
+    test_slirp_helper_path (), helper_path, NULL
+  };
+  g_autoptr(GSubprocess) parent = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GDataInputStream) err = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *pid_line = NULL;
+  GPid pid;
+  gint64 deadline;
+
+  g_assert_no_error (error);
+  parent = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                              &error);
+  g_assert_no_error (error);
+  err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (parent));
+  pid_line = g_data_input_stream_read_line_utf8 (err, NULL, NULL, &error);
+  g_assert_no_error (error);
+  pid = (GPid) g_ascii_strtoll (pid_line, NULL, 10);
+  g_assert_cmpint (pid, >, 0);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (parent));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, "ready:"));
+  g_assert_false (process_ended (pid));
+
+  /* The parent ends... */
+  g_assert_true (g_output_stream_close (g_subprocess_get_stdin_pipe (parent),
+                                        NULL, &error));
+  g_assert_true (g_subprocess_wait_check (parent, NULL, &error));
+  /* ...and so does the helper, cleanly. */
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (!process_ended (pid) && g_get_monotonic_time () < deadline)
+    g_usleep (10000);
+  g_assert_true (process_ended (pid));
+  g_assert_false (g_file_test (helper_path, G_FILE_TEST_EXISTS));
+  g_rmdir (dir);
+}
+
 /* --socket-path, for use by hand: the helper answers whoever wrote. */
 static void
 test_socket_path (void)
@@ -657,6 +723,8 @@ main (int    argc,
   g_test_add_func ("/vmstate1/slirp-helper/migrate/identical",
                    test_migrate_identical);
   g_test_add_func ("/vmstate1/slirp-helper/exit/sigterm", test_exit_sigterm);
+  g_test_add_func ("/vmstate1/slirp-helper/exit/with-parent",
+                   test_exit_with_parent);
   g_test_add_func ("/vmstate1/slirp-helper/exit/peer-closed",
                    test_exit_peer_closed);
   g_test_add_func ("/vmstate1/slirp-helper/rust/from-ours",
