@@ -12,8 +12,7 @@
 
 typedef struct
 {
-  TestBus *bus;
-  GDBusConnection *caller;
+  TestBusFixture base;
   TestRecorder *recorder;   /* owned by the helper */
   Vmstate1Helper *helper;
 } Fixture;
@@ -24,14 +23,15 @@ fixture_setup (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  fixture->bus = test_bus_new (PEER_PREFIX, &error);
+  /* A bus where a caller may own names under PEER_PREFIX. */
+  fixture->base.bus = test_bus_new (PEER_PREFIX, &error);
   g_assert_no_error (error);
-  fixture->caller = vmstate1_connect (test_bus_get_address (fixture->bus),
-                                      NULL, &error);
+  fixture->base.caller = vmstate1_connect (
+      test_bus_get_address (fixture->base.bus), NULL, &error);
   g_assert_no_error (error);
   fixture->recorder = test_recorder_new_text ("guarded state");
-  fixture->helper = test_recorder_start (test_bus_get_address (fixture->bus),
-                                         "guarded", fixture->recorder);
+  fixture->helper = test_recorder_start (
+      test_bus_get_address (fixture->base.bus), "guarded", fixture->recorder);
 }
 
 static void
@@ -39,9 +39,7 @@ fixture_teardown (Fixture       *fixture,
                   gconstpointer  data)
 {
   test_recorder_stop (fixture->helper);
-  g_dbus_connection_close_sync (fixture->caller, NULL, NULL);
-  g_clear_object (&fixture->caller);
-  g_clear_pointer (&fixture->bus, test_bus_free);
+  test_bus_fixture_teardown (&fixture->base, data);
 }
 
 static const char *
@@ -99,7 +97,7 @@ test_open_by_default (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (call (fixture, fixture->caller, "Save", &error));
+  g_assert_true (call (fixture, fixture->base.caller, "Save", &error));
   g_assert_no_error (error);
   g_assert_cmpuint (fixture->recorder->saves, ==, 1);
 }
@@ -113,12 +111,12 @@ test_uid (Fixture       *fixture,
   guint32 other = getuid () == 4242 ? 4243 : 4242;
 
   vmstate1_helper_allow_uid (fixture->helper, other);
-  assert_denied (fixture, fixture->caller, "Save");
-  assert_denied (fixture, fixture->caller, "Load");
+  assert_denied (fixture, fixture->base.caller, "Save");
+  assert_denied (fixture, fixture->base.caller, "Load");
 
   /* The message says who called and what is allowed. */
   g_test_expect_message ("Vmstate1", G_LOG_LEVEL_WARNING, "*");
-  g_assert_false (call (fixture, fixture->caller, "Save", &error));
+  g_assert_false (call (fixture, fixture->base.caller, "Save", &error));
   g_test_assert_expected_messages ();
   g_assert_nonnull (strstr (error->message, ours));
   g_assert_nonnull (strstr (error->message, "allows only uid 424"));
@@ -126,7 +124,7 @@ test_uid (Fixture       *fixture,
 
   /* The Id stays readable: QEMU lists helpers before it calls them. */
   {
-    g_autoptr(GVariant) id = test_call (fixture->caller, helper_name (fixture),
+    g_autoptr(GVariant) id = test_call (fixture->base.caller, helper_name (fixture),
                                         VMSTATE1_OBJECT_PATH,
                                         "org.freedesktop.DBus.Properties",
                                         "Get",
@@ -138,7 +136,7 @@ test_uid (Fixture       *fixture,
   }
 
   vmstate1_helper_allow_uid (fixture->helper, getuid ());
-  g_assert_true (call (fixture, fixture->caller, "Load", &error));
+  g_assert_true (call (fixture, fixture->base.caller, "Load", &error));
   g_assert_no_error (error);
   g_assert_cmpuint (fixture->recorder->loads, ==, 1);
 }
@@ -152,16 +150,16 @@ test_bus_name (Fixture       *fixture,
   g_autoptr(GDBusConnection) intruder = NULL;
   g_autoptr(GVariant) reply = NULL;
 
-  qemu = vmstate1_connect (test_bus_get_address (fixture->bus), NULL, &error);
-  intruder = vmstate1_connect (test_bus_get_address (fixture->bus), NULL,
+  qemu = vmstate1_connect (test_bus_get_address (fixture->base.bus), NULL, &error);
+  intruder = vmstate1_connect (test_bus_get_address (fixture->base.bus), NULL,
                                &error);
   g_assert_no_error (error);
 
   /* By unique name. */
   vmstate1_helper_allow_bus_name (fixture->helper,
-                                  g_dbus_connection_get_unique_name (fixture->caller));
+                                  g_dbus_connection_get_unique_name (fixture->base.caller));
   assert_denied (fixture, intruder, "Save");
-  g_assert_true (call (fixture, fixture->caller, "Save", &error));
+  g_assert_true (call (fixture, fixture->base.caller, "Save", &error));
   g_assert_no_error (error);
   fixture->recorder->saves = 0;
 
@@ -220,7 +218,7 @@ test_other_uid (Fixture       *fixture,
     }
 
   vmstate1_helper_allow_uid (fixture->helper, 0);
-  bus_arg = g_strdup_printf ("--bus=%s", test_bus_get_address (fixture->bus));
+  bus_arg = g_strdup_printf ("--bus=%s", test_bus_get_address (fixture->base.bus));
   dest_arg = g_strdup_printf ("--dest=%s", helper_name (fixture));
   process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
                                   | G_SUBPROCESS_FLAGS_STDERR_PIPE,
@@ -244,7 +242,7 @@ test_other_uid (Fixture       *fixture,
   g_assert_cmpuint (fixture->recorder->saves, ==, 0);
 
   /* Root, which the helper allows, still gets the state. */
-  g_assert_true (call (fixture, fixture->caller, "Save", &error));
+  g_assert_true (call (fixture, fixture->base.caller, "Save", &error));
   g_assert_no_error (error);
   g_free (finished.out);
   g_free (finished.err);

@@ -8,33 +8,7 @@
 
 #define MiB (1024 * 1024)
 
-typedef struct
-{
-  TestBus *bus;
-  GDBusConnection *caller;  /* plays QEMU */
-} Fixture;
-
-static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->bus = test_bus_new (NULL, &error);
-  g_assert_no_error (error);
-  fixture->caller = vmstate1_connect (test_bus_get_address (fixture->bus),
-                                      NULL, &error);
-  g_assert_no_error (error);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  g_dbus_connection_close_sync (fixture->caller, NULL, NULL);
-  g_clear_object (&fixture->caller);
-  g_clear_pointer (&fixture->bus, test_bus_free);
-}
+typedef TestBusFixture Fixture;
 
 static Vmstate1Helper *
 start_helper (Fixture      *fixture,
@@ -931,8 +905,8 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add ("/vmstate1/helper/" path, Fixture, NULL, fixture_setup, func, \
-              fixture_teardown)
+  g_test_add ("/vmstate1/helper/" path, Fixture, NULL,                      \
+              test_bus_fixture_setup, func, test_bus_fixture_teardown)
 
   ADD ("two-helpers", test_two_helpers);
   ADD ("ten-helpers", test_ten_helpers);

@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <sys/prctl.h>
 
+#include <vmstate1.h>
+
 #include "test-bus.h"
 
 struct _TestBus
@@ -198,4 +200,26 @@ test_wait_for (const gboolean *flag,
   if (!timed_out)
     g_source_remove (source);
   return *flag;
+}
+
+void
+test_bus_fixture_setup (TestBusFixture *fixture,
+                        gconstpointer   data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->bus = test_bus_new (NULL, &error);
+  g_assert_no_error (error);
+  fixture->caller = vmstate1_connect (test_bus_get_address (fixture->bus),
+                                      NULL, &error);
+  g_assert_no_error (error);
+}
+
+void
+test_bus_fixture_teardown (TestBusFixture *fixture,
+                           gconstpointer   data)
+{
+  g_dbus_connection_close_sync (fixture->caller, NULL, NULL);
+  g_clear_object (&fixture->caller);
+  g_clear_pointer (&fixture->bus, test_bus_free);
 }

@@ -19,6 +19,18 @@ void        test_bus_free        (TestBus    *bus);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestBus, test_bus_free)
 
+/* The usual fixture: a private bus and a connection that plays QEMU. */
+typedef struct
+{
+  TestBus *bus;
+  GDBusConnection *caller;
+} TestBusFixture;
+
+void test_bus_fixture_setup    (TestBusFixture *fixture,
+                                gconstpointer   data);
+void test_bus_fixture_teardown (TestBusFixture *fixture,
+                                gconstpointer   data);
+
 /* A launcher whose children die with the test process, so a test that
  * fails or times out leaves no helper behind. */
 GSubprocessLauncher *test_launcher_new (GSubprocessFlags flags);
