@@ -245,14 +245,17 @@ test_save_flood (Fixture       *fixture,
   after_last = process_rss_kib (process);
   g_test_message ("helper VmRSS: %zu KiB after 3 floods, %zu KiB after 13",
                   after_first, after_last);
-  /* Flat: a leak of even one 64 KiB state per Save would add 62 MiB over
-   * these 1000 Saves; allow what allocator noise is. AddressSanitizer
-   * keeps freed memory in quarantine, so there only the answers count
-   * (it reports leaks itself). */
+  /* Flat: a leak of one 64 KiB state per Save would add 62 MiB over
+   * these 1000 Saves. RSS follows the peak of replies queued at once in
+   * GDBus's thread, up to 100 x 64 KiB, which varies with how the two
+   * processes are scheduled: allow 16 MiB of that noise. Smaller leaks
+   * are for the ASan build, where LeakSanitizer fails the helper's exit
+   * status; there, freed memory sits in quarantine and RSS means
+   * nothing. */
 #if defined(__SANITIZE_ADDRESS__)
   g_test_message ("AddressSanitizer build: RSS not compared");
 #else
-  g_assert_cmpuint (after_last, <, after_first + 4096);
+  g_assert_cmpuint (after_last, <, after_first + 16 * 1024);
 #endif
 
   g_subprocess_send_signal (process, SIGTERM);
