@@ -936,7 +936,7 @@ vmstate1_helper_get_exported (Vmstate1Helper *self)
  * user libvirt gives it (often `libvirt-qemu` or `qemu`): allow that uid.
  *
  * Pair it with a bus policy that lets only the same users connect; see
- * the "Security" section of the overview.
+ * <link linkend="overview-security">Security</link> in the overview.
  *
  * Since: 0.1
  */
