@@ -1,18 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# check-manpage.sh TOOL MANPAGE-XML: every command and long option the
-# tool's --help shows is in its man page, so the page cannot fall behind.
+# check-manpage.sh PROGRAM MANPAGE-XML [COMMAND...]: every command and
+# long option the program's --help shows is in its man page, so the page
+# cannot fall behind.
 set -eu
 tool=$1 page=$2
+shift 2
 status=0
 
-for command in "" list save load dump; do
+for command in "" "$@"; do
   # shellcheck disable=SC2086
   help=$("$tool" $command --help)
   for option in $(printf '%s\n' "$help" | grep -o -e '--[a-z][a-z-]*' \
                   | grep -v -e '^--help' | sort -u); do
     if ! grep -q -e "$option\\b" "$page"; then
-      echo "$page: '${command:-vmstate1-tool}': $option is not documented"
+      echo "$page: '${command:-$(basename "$tool")}': $option is not documented"
       status=1
     fi
   done
