@@ -701,6 +701,67 @@ test_async_vfuncs (Fixture       *fixture,
 }
 
 static void
+on_pending_load (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  PendingSave *pending = user_data;
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
+                                         &pending->error);
+  pending->done = TRUE;
+}
+
+/* While an asynchronous Load runs, another Load or a Save is refused
+ * rather than run on a half-restored state. */
+static void
+test_busy_refusals (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(TestAsyncHelper) slow = NULL;
+  g_autoptr(GBytes) fresh = g_bytes_new_static ("restored", 8);
+  g_autoptr(GBytes) other = g_bytes_new_static ("other", 5);
+  g_autoptr(GError) error = NULL;
+  PendingSave pending = { fixture, NULL, NULL, FALSE };
+  GVariant *array = g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING,
+                                              fresh, TRUE);
+  const char *name;
+
+  connection = vmstate1_connect (test_bus_get_address (fixture->bus), NULL,
+                                 &error);
+  slow = g_object_new (TEST_TYPE_ASYNC_HELPER, "id", "busy", NULL);
+  g_assert_true (vmstate1_helper_export (VMSTATE1_HELPER (slow), connection,
+                                         &error));
+  g_assert_no_error (error);
+  name = g_dbus_connection_get_unique_name (connection);
+
+  g_dbus_connection_call (fixture->caller, name, VMSTATE1_OBJECT_PATH,
+                          VMSTATE1_INTERFACE, "Load",
+                          g_variant_new_tuple (&array, 1), NULL,
+                          G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_pending_load,
+                          &pending);
+  while (!slow->pending)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_null (call_save (fixture, name, &error));
+  g_assert_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_SAVE_FAILED);
+  assert_message_has (error, "Id 'busy': Save refused while a Load is in "
+                             "progress");
+  g_clear_error (&error);
+  g_assert_false (call_load (fixture, name, other, &error));
+  g_assert_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_LOAD_FAILED);
+  assert_message_has (error, "the state is unchanged");
+
+  /* The first Load completes as if nothing happened. */
+  g_assert_true (test_wait_for (&pending.done, 5000));
+  g_assert_no_error (pending.error);
+  g_assert_true (g_bytes_equal (slow->state, fresh));
+  vmstate1_helper_unexport (VMSTATE1_HELPER (slow));
+}
+
+static void
 test_unexport_releases_name (Fixture       *fixture,
                              gconstpointer  data)
 {
@@ -898,6 +959,75 @@ test_register (Fixture       *fixture,
   g_assert_true (freed);
 }
 
+/* A bus that is not there: the error names the address. */
+static void
+test_connect_fails (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+
+  connection = vmstate1_connect ("unix:path=/nonexistent/vm.bus", NULL,
+                                 &error);
+  g_assert_null (connection);
+  g_assert_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_FAILED);
+  assert_message_has (error, "unix:path=/nonexistent/vm.bus");
+}
+
+/* A bus whose policy forbids the name: export fails, saying what the
+ * policy must allow, and leaves nothing exported. */
+static void
+test_name_refused (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TestBus) bus = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(Vmstate1Helper) helper = NULL;
+  g_autoptr(GDBusNodeInfo) node = NULL;
+  guint registration;
+
+  bus = test_bus_new_with_rules ("<deny own=\"org.qemu.VMState1\"/>", &error);
+  g_assert_no_error (error);
+  connection = vmstate1_connect (test_bus_get_address (bus), NULL, &error);
+  g_assert_no_error (error);
+  helper = vmstate1_helper_new ("unwelcome", NULL);
+  g_assert_false (vmstate1_helper_export (helper, connection, &error));
+  g_assert_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_FAILED);
+  assert_message_has (error, "Id 'unwelcome'");
+  assert_message_has (error, "bus policy must allow owning");
+  g_assert_false (vmstate1_helper_get_exported (helper));
+  g_clear_error (&error);
+
+  /* The object went away with the refusal: the path is free again. */
+  node = g_dbus_node_info_new_for_xml ("<node><interface name='"
+                                       VMSTATE1_INTERFACE "'/></node>",
+                                       &error);
+  g_assert_no_error (error);
+  registration = g_dbus_connection_register_object (
+      connection, VMSTATE1_OBJECT_PATH, node->interfaces[0], NULL, NULL, NULL,
+      &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (registration, !=, 0);
+  g_dbus_connection_unregister_object (connection, registration);
+}
+
+/* Export on a connection that is already closed. */
+static void
+test_export_closed (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(Vmstate1Helper) helper = vmstate1_helper_new ("late", NULL);
+
+  connection = vmstate1_connect (test_bus_get_address (fixture->bus), NULL,
+                                 &error);
+  g_assert_no_error (error);
+  g_assert_true (g_dbus_connection_close_sync (connection, NULL, &error));
+  g_assert_false (vmstate1_helper_export (helper, connection, &error));
+  g_assert_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_FAILED);
+  assert_message_has (error, "closed");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -919,11 +1049,15 @@ main (int    argc,
   ADD ("invalid-id-on-export", test_invalid_id_on_export);
   ADD ("callback-errors", test_callback_errors);
   ADD ("async-vfuncs", test_async_vfuncs);
+  ADD ("busy-refusals", test_busy_refusals);
   ADD ("unexport-releases-name", test_unexport_releases_name);
   ADD ("bus-death", test_bus_death);
   ADD ("introspection", test_introspection);
   ADD ("signals", test_signals);
   ADD ("register", test_register);
+  ADD ("export-closed", test_export_closed);
+  g_test_add_func ("/vmstate1/helper/connect-fails", test_connect_fails);
+  g_test_add_func ("/vmstate1/helper/name-refused", test_name_refused);
 
 #undef ADD
 

@@ -54,10 +54,20 @@ TestBus *
 test_bus_new (const char  *extra_own_prefix,
               GError     **error)
 {
+  g_autofree char *rules = NULL;
+
+  if (extra_own_prefix != NULL)
+    rules = g_strdup_printf ("<allow own_prefix=\"%s\"/>", extra_own_prefix);
+  return test_bus_new_with_rules (rules, error);
+}
+
+TestBus *
+test_bus_new_with_rules (const char  *extra_rules,
+                         GError     **error)
+{
   g_autoptr(TestBus) bus = g_new0 (TestBus, 1);
   g_autofree char *contents = NULL;
   g_autofree char *config_arg = NULL;
-  g_autofree char *extra = NULL;
   g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   gsize len;
@@ -69,9 +79,8 @@ test_bus_new (const char  *extra_own_prefix,
    * bus's own authentication still applies. */
   g_chmod (bus->dir, 0755);
   bus->config = g_build_filename (bus->dir, "bus.conf", NULL);
-  if (extra_own_prefix != NULL)
-    extra = g_strdup_printf ("<allow own_prefix=\"%s\"/>", extra_own_prefix);
-  contents = g_strdup_printf (config_template, bus->dir, extra ? extra : "");
+  contents = g_strdup_printf (config_template, bus->dir,
+                              extra_rules ? extra_rules : "");
   if (!g_file_set_contents (bus->config, contents, -1, error))
     return NULL;
 

@@ -12,6 +12,9 @@ typedef struct _TestBus TestBus;
 
 TestBus    *test_bus_new         (const char *extra_own_prefix,
                                   GError    **error);
+/* The same with more <policy> rules, which win over the default ones. */
+TestBus    *test_bus_new_with_rules (const char *extra_rules,
+                                     GError    **error);
 const char *test_bus_get_address (TestBus    *bus);
 GPid        test_bus_get_pid     (TestBus    *bus);
 void        test_bus_kill        (TestBus    *bus);
