@@ -8,13 +8,12 @@
  * and a second machine gets the next address, not the same one. */
 #include <glib/gstdio.h>
 #include <stdio.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "harness/test-bus.h"
 #include "harness/test-qemu.h"
 #include "slirp-guest.h"
 #include "slirp-process.h"
+#include "slirp-side.h"
 
 #define HELPER_ID "slirp-52:54:00:12:34:0a"
 #define REPLY_MSEC 5000
@@ -22,76 +21,9 @@
 static const guint8 mac_a[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x0a };
 static const guint8 mac_b[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x0b };
 
-typedef struct
-{
-  TestBus *bus;
-  TestSlirp *helper;
-  TestQemu *qemu;
-  int guest_fd;
-} Side;
-
-static gboolean
-side_start (Side        *side,
-            const char  *incoming_uri,
-            GError     **error)
-{
-  const char *helper_args[] = { incoming_uri ? "--dbus-incoming" : NULL, NULL };
-  g_autofree char *helper_netdev = NULL;
-  g_autofree char *guest_netdev = NULL;
-  int guest[2];
-  int fds[3];
-
-  side->bus = test_bus_new (NULL, error);
-  if (side->bus == NULL)
-    return FALSE;
-  side->helper = test_slirp_start (NULL, test_bus_get_address (side->bus),
-                                   HELPER_ID, helper_args, error);
-  if (side->helper == NULL)
-    return FALSE;
-  if (socketpair (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, guest) != 0)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "socketpair");
-      return FALSE;
-    }
-  side->guest_fd = guest[0];
-  fds[0] = test_slirp_steal_peer_fd (side->helper);
-  fds[1] = guest[1];
-  fds[2] = -1;
-  helper_netdev = g_strdup_printf ("socket,id=slirp,fd=%d", TEST_QEMU_FD (0));
-  guest_netdev = g_strdup_printf ("dgram,id=guest,local.type=fd,local.str=%d",
-                                  TEST_QEMU_FD (1));
-  {
-    const char *extra[] = {
-      "-netdev", helper_netdev, "-netdev", guest_netdev,
-      "-netdev", "hubport,id=p0,hubid=0,netdev=slirp",
-      "-netdev", "hubport,id=p1,hubid=0,netdev=guest", NULL
-    };
-    TestQemuOptions options = {
-      .bus_address = test_bus_get_address (side->bus),
-      .incoming = incoming_uri,
-      .extra_args = extra,
-      .fds = fds,
-    };
-
-    side->qemu = test_qemu_new (&options, error);
-  }
-  return side->qemu != NULL;
-}
-
-static void
-side_clear (Side *side)
-{
-  g_clear_pointer (&side->qemu, test_qemu_free);
-  g_clear_pointer (&side->helper, test_slirp_free);
-  g_clear_pointer (&side->bus, test_bus_free);
-  if (side->guest_fd >= 0)
-    close (side->guest_fd);
-  side->guest_fd = -1;
-}
-
 /* Asks for a lease from @mac and says what came back. */
 static char *
-ask_lease (Side         *side,
+ask_lease (TestSlirpSide *side,
            const char   *who,
            const guint8  mac[6])
 {
@@ -130,7 +62,7 @@ main (int    argc,
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
   g_autofree char *again = NULL;
-  Side src = { .guest_fd = -1 }, dst = { .guest_fd = -1 };
+  TestSlirpSide src = TEST_SLIRP_SIDE_INIT, dst = TEST_SLIRP_SIDE_INIT;
   int result = 1;
 
   setvbuf (stdout, NULL, _IOLBF, 0);
@@ -154,7 +86,7 @@ main (int    argc,
   load_uri = g_strdup_printf ("exec:cat %s", file);
 
   g_print ("1. Source: bus, slirp helper (Id '%s'), QEMU\n", HELPER_ID);
-  if (!side_start (&src, NULL, &error))
+  if (!test_slirp_side_start (&src, HELPER_ID, NULL, &error))
     {
       result = fail ("cannot start the source side", error);
       goto out;
@@ -178,7 +110,7 @@ main (int    argc,
 
   g_print ("\n3. Destination: a new bus, a new slirp helper with "
            "--dbus-incoming, QEMU -incoming\n");
-  if (!side_start (&dst, load_uri, &error)
+  if (!test_slirp_side_start (&dst, HELPER_ID, load_uri, &error)
       || !test_qemu_wait_incoming (dst.qemu, &error))
     {
       result = fail ("the destination migration failed", error);
@@ -201,8 +133,8 @@ main (int    argc,
   result = 0;
 
 out:
-  side_clear (&dst);
-  side_clear (&src);
+  test_slirp_side_clear (&dst);
+  test_slirp_side_clear (&src);
   g_unlink (file);
   g_rmdir (dir);
   return result;

@@ -4,14 +4,13 @@
  * -netdev dgram, both on one hub. QEMU migrates to a file and a second
  * QEMU comes in from it; the DHCP lease survives. */
 #include <glib/gstdio.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <vmstate1.h>
 
 #include "harness/test-bus.h"
 #include "harness/test-qemu.h"
 #include "slirp-guest.h"
 #include "slirp-process.h"
+#include "slirp-side.h"
 
 #define REPLY_TIMEOUT_MSEC 5000
 #define HELPER_ID "slirp-52:54:00:12:34:0a"
@@ -19,78 +18,8 @@
 static const guint8 mac_a[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x0a };
 static const guint8 mac_b[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x0b };
 
-/* One side of the migration: a bus, a slirp helper on it, a QEMU with
- * the helper and the test's guest socket on a hub. */
-typedef struct
-{
-  TestBus *bus;
-  TestSlirp *helper;
-  TestQemu *qemu;
-  int guest_fd;  /* the test's end: the guest's NIC */
-} Side;
-
 static void
-side_start (Side       *side,
-            gboolean    incoming,
-            const char *incoming_uri)
-{
-  const char *helper_args[] = { incoming ? "--dbus-incoming" : NULL, NULL };
-  g_autofree char *helper_netdev = NULL;
-  g_autofree char *guest_netdev = NULL;
-  g_autoptr(GError) error = NULL;
-  int guest[2];
-  int fds[3];
-
-  side->bus = test_bus_new (NULL, &error);
-  g_assert_no_error (error);
-  side->helper = test_slirp_start (NULL, test_bus_get_address (side->bus),
-                                   HELPER_ID, helper_args, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (socketpair (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, guest),
-                   ==, 0);
-  side->guest_fd = guest[0];
-
-  /* As libvirt: the helper's peer as -netdev socket,fd=; the guest as
-   * the other netdev QEMU 7.2 takes an fd with. */
-  fds[0] = test_slirp_steal_peer_fd (side->helper);
-  fds[1] = guest[1];
-  fds[2] = -1;
-  helper_netdev = g_strdup_printf ("socket,id=slirp,fd=%d", TEST_QEMU_FD (0));
-  guest_netdev = g_strdup_printf ("dgram,id=guest,local.type=fd,local.str=%d",
-                                  TEST_QEMU_FD (1));
-  {
-    const char *extra[] = {
-      "-netdev", helper_netdev,
-      "-netdev", guest_netdev,
-      "-netdev", "hubport,id=p0,hubid=0,netdev=slirp",
-      "-netdev", "hubport,id=p1,hubid=0,netdev=guest",
-      NULL
-    };
-    TestQemuOptions options = {
-      .bus_address = test_bus_get_address (side->bus),
-      .incoming = incoming_uri,
-      .extra_args = extra,
-      .fds = fds,
-    };
-
-    side->qemu = test_qemu_new (&options, &error);
-    g_assert_no_error (error);
-  }
-}
-
-static void
-side_clear (Side *side)
-{
-  g_clear_pointer (&side->qemu, test_qemu_free);
-  g_clear_pointer (&side->helper, test_slirp_free);
-  g_clear_pointer (&side->bus, test_bus_free);
-  if (side->guest_fd >= 0)
-    close (side->guest_fd);
-  side->guest_fd = -1;
-}
-
-static void
-assert_offer (Side         *side,
+assert_offer (TestSlirpSide *side,
               const guint8  mac[6],
               const char   *expected)
 {
@@ -111,8 +40,8 @@ test_lease_survives (void)
   g_autofree char *load_uri = NULL;
   g_autofree char *status = NULL;
   g_autofree char *error_desc = NULL;
-  Side src = { .guest_fd = -1 };
-  Side dst = { .guest_fd = -1 };
+  TestSlirpSide src = TEST_SLIRP_SIDE_INIT;
+  TestSlirpSide dst = TEST_SLIRP_SIDE_INIT;
 
   if (qemu_binary == NULL)
     {
@@ -129,7 +58,8 @@ test_lease_survives (void)
   load_uri = g_strdup_printf ("exec:cat %s", file);
 
   /* The guest, through QEMU, leases an address from the helper. */
-  side_start (&src, FALSE, NULL);
+  g_assert_true (test_slirp_side_start (&src, HELPER_ID, NULL, &error));
+  g_assert_no_error (error);
   assert_offer (&src, mac_a, "10.0.2.15");
 
   status = test_qemu_migrate (src.qemu, save_uri, &error_desc, &error);
@@ -140,7 +70,8 @@ test_lease_survives (void)
 
   /* QEMU's Load restores the leases, and only then does the helper
    * serve the destination's guest. */
-  side_start (&dst, TRUE, load_uri);
+  g_assert_true (test_slirp_side_start (&dst, HELPER_ID, load_uri, &error));
+  g_assert_no_error (error);
   g_assert_true (test_qemu_wait_incoming (dst.qemu, &error));
   g_assert_no_error (error);
   assert_offer (&dst, mac_b, "10.0.2.16");
@@ -150,8 +81,8 @@ test_lease_survives (void)
                 "10.0.2.16\n");
 
   g_assert_cmpint (test_slirp_terminate (dst.helper), ==, 0);
-  side_clear (&dst);
-  side_clear (&src);
+  test_slirp_side_clear (&dst);
+  test_slirp_side_clear (&src);
   g_unlink (file);
   g_rmdir (dir);
 }
