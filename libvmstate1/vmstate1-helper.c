@@ -3,6 +3,7 @@
 #include "vmstate1-discovery-private.h"
 #include "vmstate1-error.h"
 #include "vmstate1-helper.h"
+#include "vmstate1-id-filter-private.h"
 #include "vmstate1-interface-private.h"
 #include "vmstate1-sync-private.h"
 
@@ -38,6 +39,7 @@ typedef struct
 
   GDBusConnection *connection;
   guint object_id;
+  guint id_filter;
   gulong closed_handler;
   GCancellable *cancellable;  /* cancelled on unexport */
 
@@ -556,6 +558,8 @@ helper_forget_connection (Vmstate1Helper *self,
                  VMSTATE1_BUS_NAME, error->message);
     }
 
+  g_dbus_connection_remove_filter (connection, priv->id_filter);
+  priv->id_filter = 0;
   g_dbus_connection_unregister_object (connection, priv->object_id);
   priv->object_id = 0;
   g_clear_signal_handler (&priv->closed_handler, connection);
@@ -789,6 +793,8 @@ vmstate1_helper_export (Vmstate1Helper   *self,
     }
 
   priv->connection = g_object_ref (connection);
+  /* QEMU reads the Id first: answer it even while the main loop is busy. */
+  priv->id_filter = _vmstate1_id_filter_add (connection, priv->id);
   priv->closed_handler = g_signal_connect (connection, "closed",
                                            G_CALLBACK (on_connection_closed),
                                            self);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A helper process for the fault tests: its Save answers after
- * --save-delay milliseconds, without blocking its main loop, and says
- * "saving" when a Save starts, so a test can kill it mid-Save. */
+ * --save-delay milliseconds, without blocking its main loop (or, with
+ * --block, blocking it all that time), and says "saving" when a Save
+ * starts, so a test can kill it mid-Save. */
 #include <glib-unix.h>
 #include <stdio.h>
 #include <vmstate1.h>
@@ -14,6 +15,7 @@ struct _FaultHelper
   Vmstate1Helper parent;
   GBytes *state;
   guint delay;
+  gboolean block;
 };
 
 G_DEFINE_TYPE (FaultHelper, fault_helper, VMSTATE1_TYPE_HELPER)
@@ -40,6 +42,13 @@ fault_helper_save_async (Vmstate1Helper      *helper,
 
   printf ("saving\n");
   fflush (stdout);
+  if (self->block)
+    {
+      g_usleep (self->delay * (gulong) 1000);
+      on_delay_done (task);
+      g_object_unref (task);
+      return;
+    }
   g_timeout_add_full (G_PRIORITY_DEFAULT, self->delay, on_delay_done, task,
                       g_object_unref);
 }
@@ -86,11 +95,14 @@ main (int    argc,
   g_autofree char *address = NULL;
   g_autofree char *id = NULL;
   int delay = 0, size = 65536;
+  gboolean block = FALSE;
   GOptionEntry entries[] = {
     { "dbus-address", 0, 0, G_OPTION_ARG_STRING, &address, "Bus", "ADDR" },
     { "dbus-id", 0, 0, G_OPTION_ARG_STRING, &id, "Id", "ID" },
     { "save-delay", 0, 0, G_OPTION_ARG_INT, &delay, "Save delay", "MSEC" },
     { "size", 0, 0, G_OPTION_ARG_INT, &size, "State size", "BYTES" },
+    { "block", 0, 0, G_OPTION_ARG_NONE, &block, "Block the main loop "
+      "during the Save delay", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) options = g_option_context_new (NULL);
@@ -105,6 +117,7 @@ main (int    argc,
 
   helper = g_object_new (FAULT_TYPE_HELPER, "id", id, NULL);
   helper->delay = delay;
+  helper->block = block;
   helper->state = g_bytes_new_take (g_malloc0 (size), size);
   bus = vmstate1_connect (address, NULL, &error);
   if (bus == NULL

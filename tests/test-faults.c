@@ -11,10 +11,11 @@ typedef TestBusFixture Fixture;
 
 /* Starts fault-helper and waits for its "ready". */
 static GSubprocess *
-spawn_fault_helper (Fixture           *fixture,
-                    const char        *id,
-                    const char        *delay,
-                    GDataInputStream **out)
+spawn_fault_helper_full (Fixture           *fixture,
+                         const char        *id,
+                         const char        *delay,
+                         gboolean           block,
+                         GDataInputStream **out)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *address = g_strdup_printf ("--dbus-address=%s",
@@ -28,12 +29,22 @@ spawn_fault_helper (Fixture           *fixture,
   launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   process = g_subprocess_launcher_spawn (launcher, &error,
                                          g_getenv ("VMSTATE1_FAULT_HELPER"),
-                                         address, id_arg, delay_arg, NULL);
+                                         address, id_arg, delay_arg,
+                                         block ? "--block" : NULL, NULL);
   g_assert_no_error (error);
   *out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
   line = g_data_input_stream_read_line (*out, NULL, NULL, &error);
   g_assert_cmpstr (line, ==, "ready");
   return process;
+}
+
+static GSubprocess *
+spawn_fault_helper (Fixture           *fixture,
+                    const char        *id,
+                    const char        *delay,
+                    GDataInputStream **out)
+{
+  return spawn_fault_helper_full (fixture, id, delay, FALSE, out);
 }
 
 typedef struct
@@ -262,6 +273,72 @@ test_save_flood (Fixture       *fixture,
   g_assert_true (g_subprocess_wait_check (process, NULL, NULL));
 }
 
+static void
+on_blocked_save (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
+                                         NULL);
+  *done = TRUE;
+}
+
+/* A helper whose main loop is busy (here: a Save that blocks it for
+ * 3 s) still tells its Id at once, so QEMU's discovery of the VM's
+ * helpers does not wait for it. */
+static void
+test_id_while_busy (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GHashTable) helpers = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) props = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  const char *name;
+  const char *id = NULL;
+  gboolean saved = FALSE;
+
+  process = spawn_fault_helper_full (fixture, "busy", "3000", TRUE, &out);
+  helpers = vmstate1_list_helpers (fixture->caller, NULL, &error);
+  g_assert_no_error (error);
+  name = g_hash_table_lookup (helpers, "busy");
+  g_assert_nonnull (name);
+
+  g_dbus_connection_call (fixture->caller, name, VMSTATE1_OBJECT_PATH,
+                          VMSTATE1_INTERFACE, "Save", NULL, NULL,
+                          G_DBUS_CALL_FLAGS_NONE, 20000, NULL,
+                          on_blocked_save, &saved);
+  line = read_line_iterating (out);
+  g_assert_cmpstr (line, ==, "saving");
+
+  /* 1 s to answer, while its main loop is blocked for 3 s. */
+  reply = test_call (fixture->caller, name, VMSTATE1_OBJECT_PATH,
+                     "org.freedesktop.DBus.Properties", "Get",
+                     g_variant_new ("(ss)", VMSTATE1_INTERFACE, "Id"),
+                     G_VARIANT_TYPE ("(v)"), 1000, &error);
+  g_assert_no_error (error);
+  g_assert_false (saved);
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = test_call (fixture->caller, name, VMSTATE1_OBJECT_PATH,
+                     "org.freedesktop.DBus.Properties", "GetAll",
+                     g_variant_new ("(s)", VMSTATE1_INTERFACE),
+                     G_VARIANT_TYPE ("(a{sv})"), 1000, &error);
+  g_assert_no_error (error);
+  props = g_variant_get_child_value (reply, 0);
+  g_assert_true (g_variant_lookup (props, "Id", "&s", &id));
+  g_assert_cmpstr (id, ==, "busy");
+
+  g_assert_true (test_wait_for (&saved, 10000));
+  g_subprocess_send_signal (process, SIGTERM);
+  g_assert_true (g_subprocess_wait_check (process, NULL, NULL));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -275,6 +352,7 @@ main (int    argc,
   ADD ("helper-killed-mid-save", test_helper_killed_mid_save);
   ADD ("bus-killed-under-helper", test_bus_killed_under_helper);
   ADD ("save-flood", test_save_flood);
+  ADD ("id-while-busy", test_id_while_busy);
 
 #undef ADD
 
