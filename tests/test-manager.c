@@ -1257,17 +1257,19 @@ start_counter (Fixture    *fixture,
   g_autofree char *id_arg = NULL;
   g_autofree char *line = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   CounterProcess *counter = g_new0 (CounterProcess, 1);
 
   g_assert_nonnull (path);
   address_arg = g_strdup_printf ("--dbus-address=%s",
                                  test_bus_get_address (bus));
   id_arg = g_strdup_printf ("--dbus-id=%s", id);
-  counter->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                                       path, address_arg, id_arg,
-                                       "--interval=20",
-                                       incoming ? "--dbus-incoming" : NULL,
-                                       NULL);
+  /* Children die with the test: a stopped one must not outlive a
+   * failure and hold the test's stderr open. */
+  launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  counter->process = g_subprocess_launcher_spawn (
+      launcher, &error, path, address_arg, id_arg, "--interval=20",
+      incoming ? "--dbus-incoming" : NULL, NULL);
   g_assert_no_error (error);
   counter->out = g_data_input_stream_new (
       g_subprocess_get_stdout_pipe (counter->process));
@@ -1287,6 +1289,46 @@ counter_value (GBytes *state)
   g_assert_cmpuint (size, ==, 9);
   memcpy (&be, data + 1, sizeof be);
   return GUINT64_FROM_BE (be);
+}
+
+/* Whether every thread of @process is stopped: its Id is answered from
+ * GDBus's thread, which a SIGSTOP halts a moment after the main one. */
+static gboolean
+all_threads_stopped (GSubprocess *process)
+{
+  g_autofree char *tasks = g_strdup_printf ("/proc/%s/task",
+                                            g_subprocess_get_identifier (process));
+  g_autoptr(GDir) dir = g_dir_open (tasks, 0, NULL);
+  const char *tid;
+
+  g_assert_nonnull (dir);
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (tasks, tid, "stat", NULL);
+      g_autofree char *stat = NULL;
+      const char *state;
+
+      if (!g_file_get_contents (path, &stat, NULL, NULL))
+        continue;  /* a thread that just ended */
+      state = strrchr (stat, ')');
+      if (state == NULL || state[1] != ' ' || state[2] != 'T')
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+wait_stopped (GSubprocess *process)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (!all_threads_stopped (process))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("process %s did not stop",
+                 g_subprocess_get_identifier (process));
+      g_usleep (1000);
+    }
 }
 
 static void
@@ -1343,6 +1385,7 @@ test_sync_processes (Fixture       *fixture,
     gint64 start = g_get_monotonic_time ();
 
     g_subprocess_send_signal (sources[2]->process, SIGSTOP);
+    wait_stopped (sources[2]->process);
     again = vmstate1_save_all_full (fixture->source_bus, NULL, 300, NULL,
                                     &error);
     g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);
