@@ -29,13 +29,3 @@ GPtrArray *_vmstate1_discover_finish (GAsyncResult        *result,
 
 G_END_DECLS
 
-G_BEGIN_DECLS
-
-/* Helpers exported by this process, so that discovery answers for them
- * without a bus call: a process that hosts several helpers on one thread
- * would otherwise wait on itself while it blocks in export. */
-void _vmstate1_local_helper_add    (GDBusConnection *connection,
-                                    const char      *id);
-void _vmstate1_local_helper_remove (GDBusConnection *connection);
-
-G_END_DECLS

@@ -3,59 +3,6 @@
 #include "vmstate1-error.h"
 #include "vmstate1-interface-private.h"
 
-/* "<bus guid> <unique name>" -> Id, for helpers of this process. */
-static GMutex local_lock;
-static GHashTable *local_helpers;
-
-static char *
-local_key (GDBusConnection *connection,
-           const char      *unique_name)
-{
-  return g_strdup_printf ("%s %s", g_dbus_connection_get_guid (connection),
-                          unique_name);
-}
-
-void
-_vmstate1_local_helper_add (GDBusConnection *connection,
-                            const char      *id)
-{
-  g_mutex_lock (&local_lock);
-  if (local_helpers == NULL)
-    local_helpers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                           g_free);
-  g_hash_table_replace (local_helpers,
-                        local_key (connection,
-                                   g_dbus_connection_get_unique_name (connection)),
-                        g_strdup (id));
-  g_mutex_unlock (&local_lock);
-}
-
-void
-_vmstate1_local_helper_remove (GDBusConnection *connection)
-{
-  g_autofree char *key = local_key (connection,
-                                    g_dbus_connection_get_unique_name (connection));
-
-  g_mutex_lock (&local_lock);
-  if (local_helpers != NULL)
-    g_hash_table_remove (local_helpers, key);
-  g_mutex_unlock (&local_lock);
-}
-
-static char *
-local_helper_lookup (GDBusConnection *bus,
-                     const char      *unique_name)
-{
-  g_autofree char *key = local_key (bus, unique_name);
-  char *id = NULL;
-
-  g_mutex_lock (&local_lock);
-  if (local_helpers != NULL)
-    id = g_strdup (g_hash_table_lookup (local_helpers, key));
-  g_mutex_unlock (&local_lock);
-  return id;
-}
-
 void
 _vmstate1_peer_free (Vmstate1Peer *peer)
 {
@@ -137,9 +84,7 @@ on_owners_listed (GObject      *source,
 
       peer->unique_name = g_strdup (names[i]);
       g_ptr_array_add (data->peers, peer);
-      peer->id = local_helper_lookup (bus, peer->unique_name);
-      if (peer->id == NULL)
-        read_id (task, peer);
+      read_id (task, peer);
     }
   discover_return_if_done (task);
 }

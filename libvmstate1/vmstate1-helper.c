@@ -565,7 +565,6 @@ helper_forget_connection (Vmstate1Helper *self,
   g_clear_signal_handler (&priv->closed_handler, connection);
   g_object_set_qdata (G_OBJECT (connection), helper_on_connection_quark (),
                       NULL);
-  _vmstate1_local_helper_remove (connection);
 
   g_cancellable_cancel (priv->cancellable);
   g_clear_object (&priv->cancellable);
@@ -701,9 +700,10 @@ helper_request_name (Vmstate1Helper   *self,
  * To find duplicates it reads the Id of every helper already queued, all
  * at once, waiting at most 5 seconds for an answer; a peer that does not
  * answer in time is left out of the check. It blocks meanwhile without
- * running the caller's main context: helpers of this process built on
- * #Vmstate1Helper are answered for directly, but an object of another
- * kind served by this thread cannot answer and costs the full wait.
+ * running the caller's main context. A #Vmstate1Helper answers for its Id
+ * from GDBus's own thread, even while its main loop is busy (so QEMU
+ * finds it at once too); an object of another kind served by the calling
+ * thread cannot answer and costs the full wait.
  *
  * An exported helper holds a reference on itself until
  * vmstate1_helper_unexport() or until @connection closes, which sets
@@ -798,7 +798,6 @@ vmstate1_helper_export (Vmstate1Helper   *self,
   priv->closed_handler = g_signal_connect (connection, "closed",
                                            G_CALLBACK (on_connection_closed),
                                            self);
-  _vmstate1_local_helper_add (connection, priv->id);
   g_object_ref (self);
 
   g_debug ("Id '%s': exported on %s", priv->id,
