@@ -186,6 +186,7 @@ typedef struct
   Vmstate1Helper *self;
   GDBusMethodInvocation *invocation;
   gint64 started;
+  gsize size;  /* of the state a Load brings */
 } Vmstate1HelperCall;
 
 static Vmstate1HelperCall *
@@ -216,6 +217,17 @@ helper_call_msec (Vmstate1HelperCall *call)
   return (g_get_monotonic_time () - call->started) / 1000.0;
 }
 
+/* A refused or failed call is a failed migration: the helper's log says
+ * so too, not only the caller. Takes @error. */
+static void
+return_logged_error (GDBusMethodInvocation *invocation,
+                     GError                *error)
+{
+  g_warning ("%s", error->message);
+  g_dbus_method_invocation_return_gerror (invocation, error);
+  g_error_free (error);
+}
+
 /* Replies with an error that names the Id and keeps the domain and code
  * of the helper's own error where it is ours; a function that failed
  * without a GError (an uncaught exception in a binding, say) still fails
@@ -227,7 +239,7 @@ helper_call_return_error (Vmstate1HelperCall *call,
                           GError             *cause)
 {
   Vmstate1HelperPrivate *priv = vmstate1_helper_get_instance_private (call->self);
-  g_autoptr(GError) error = NULL;
+  GError *error;
 
   if (cause == NULL)
     error = g_error_new (VMSTATE1_ERROR, fallback_code,
@@ -243,8 +255,7 @@ helper_call_return_error (Vmstate1HelperCall *call,
                          "Id '%s': %s failed: %s", priv->id, method,
                          cause->message);
 
-  g_warning ("%s", error->message);
-  g_dbus_method_invocation_return_gerror (call->invocation, error);
+  return_logged_error (call->invocation, error);
 }
 
 static void
@@ -268,29 +279,22 @@ helper_call_finish_save (Vmstate1HelperCall *call,
   size = g_bytes_get_size (data);
   if (size == 0)
     {
-      g_autoptr(GError) empty = NULL;
-
-      empty = g_error_new (VMSTATE1_ERROR, VMSTATE1_ERROR_SAVE_FAILED,
-                           "Id '%s': Save returned an empty state, which QEMU "
-                           "cannot migrate (its dbus-vmstate reads an empty "
-                           "byte array as 'not a byte array' and the "
-                           "destination then fails): return at least one "
-                           "byte, such as a format version", priv->id);
-      g_warning ("%s", empty->message);
-      g_dbus_method_invocation_return_gerror (call->invocation, empty);
+      return_logged_error (call->invocation, g_error_new (
+          VMSTATE1_ERROR, VMSTATE1_ERROR_SAVE_FAILED,
+          "Id '%s': Save returned an empty state, which QEMU cannot migrate "
+          "(its dbus-vmstate reads an empty byte array as 'not a byte array' "
+          "and the destination then fails): return at least one byte, such "
+          "as a format version", priv->id));
       return;
     }
   if (size > VMSTATE1_DATA_MAX_SIZE)
     {
-      g_autoptr(GError) large = NULL;
-
-      large = g_error_new (VMSTATE1_ERROR, VMSTATE1_ERROR_TOO_LARGE,
-                           "Id '%s': Save returned %" G_GSIZE_FORMAT " bytes, "
-                           "over the limit of %d bytes that QEMU migrates "
-                           "per helper (VMSTATE1_DATA_MAX_SIZE)", priv->id,
-                           size, VMSTATE1_DATA_MAX_SIZE);
-      g_warning ("%s", large->message);
-      g_dbus_method_invocation_return_gerror (call->invocation, large);
+      return_logged_error (call->invocation, g_error_new (
+          VMSTATE1_ERROR, VMSTATE1_ERROR_TOO_LARGE,
+          "Id '%s': Save returned %" G_GSIZE_FORMAT " bytes, over the limit "
+          "of %d bytes that QEMU migrates per helper "
+          "(VMSTATE1_DATA_MAX_SIZE)", priv->id, size,
+          VMSTATE1_DATA_MAX_SIZE));
       return;
     }
 
@@ -309,7 +313,6 @@ helper_call_finish_save (Vmstate1HelperCall *call,
 static void
 helper_call_finish_load (Vmstate1HelperCall *call,
                          gboolean            ok,
-                         gsize               size,
                          GError             *error)
 {
   Vmstate1HelperPrivate *priv = vmstate1_helper_get_instance_private (call->self);
@@ -326,7 +329,7 @@ helper_call_finish_load (Vmstate1HelperCall *call,
   g_dbus_method_invocation_return_value (call->invocation, NULL);
   if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
     g_debug ("Id '%s': loaded %" G_GSIZE_FORMAT " bytes in %.3f ms",
-             priv->id, size, helper_call_msec (call));
+             priv->id, call->size, helper_call_msec (call));
   g_signal_emit (call->self, signals[SIGNAL_LOADED], 0);
 }
 
@@ -352,12 +355,10 @@ on_load_done (GObject      *source,
   g_autoptr(Vmstate1HelperCall) call = user_data;
   g_autoptr(GError) error = NULL;
   gboolean ok;
-  gsize size = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (call->invocation),
-                                                    "vmstate1-load-size"));
 
   ok = VMSTATE1_HELPER_GET_CLASS (call->self)->load_finish (call->self, result,
                                                             &error);
-  helper_call_finish_load (call, ok, size, error);
+  helper_call_finish_load (call, ok, error);
 }
 
 static void
@@ -420,21 +421,18 @@ helper_handle_load (Vmstate1Helper        *self,
   size = g_variant_get_size (array);
   if (size > VMSTATE1_DATA_MAX_SIZE)
     {
-      g_autoptr(GError) large = NULL;
-
-      large = g_error_new (VMSTATE1_ERROR, VMSTATE1_ERROR_TOO_LARGE,
-                           "Id '%s': Load of %" G_GSIZE_FORMAT " bytes refused, "
-                           "over the limit of %d bytes per helper; the state "
-                           "is unchanged", priv->id, size,
-                           VMSTATE1_DATA_MAX_SIZE);
-      g_warning ("%s", large->message);
-      g_dbus_method_invocation_return_gerror (invocation, large);
+      return_logged_error (invocation, g_error_new (
+          VMSTATE1_ERROR, VMSTATE1_ERROR_TOO_LARGE,
+          "Id '%s': Load of %" G_GSIZE_FORMAT " bytes refused, over the limit "
+          "of %d bytes per helper; the state is unchanged", priv->id, size,
+          VMSTATE1_DATA_MAX_SIZE));
       return;
     }
 
   /* A view of the message's own buffer, not a copy. */
   data = g_variant_get_data_as_bytes (array);
   call = helper_call_new (self, invocation);
+  call->size = size;
   priv->loads_in_flight++;
 
   if (klass->load_async == vmstate1_helper_real_load_async)
@@ -442,12 +440,10 @@ helper_handle_load (Vmstate1Helper        *self,
       g_autoptr(GError) error = NULL;
       gboolean ok = klass->load (self, data, priv->cancellable, &error);
 
-      helper_call_finish_load (call, ok, size, error);
+      helper_call_finish_load (call, ok, error);
       return;
     }
 
-  g_object_set_data (G_OBJECT (invocation), "vmstate1-load-size",
-                     GSIZE_TO_POINTER (size));
   klass->load_async (self, data, priv->cancellable, on_load_done,
                      g_steal_pointer (&call));
 }
@@ -473,13 +469,12 @@ on_access_checked (GObject      *source,
                    gpointer      user_data)
 {
   g_autoptr(Vmstate1HelperCall) call = user_data;
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
 
   if (!_vmstate1_access_check_finish (result, &error))
     {
       /* Refused before any state is touched. */
-      g_warning ("%s", error->message);
-      g_dbus_method_invocation_return_gerror (call->invocation, error);
+      return_logged_error (call->invocation, error);
       return;
     }
   helper_dispatch (call->self, call->invocation);
