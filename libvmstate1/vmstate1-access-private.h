@@ -18,9 +18,19 @@ void            _vmstate1_access_allow_bus_name (Vmstate1Access *access,
                                                  const char     *name);
 gboolean        _vmstate1_access_is_restricted  (Vmstate1Access *access);
 
+/* Callers' uids as the bus told them, for one export on one connection
+ * (unique names are only unique on one bus), at most a few dozen. */
+typedef struct _Vmstate1UidCache Vmstate1UidCache;
+
+Vmstate1UidCache *_vmstate1_uid_cache_new      (void);
+Vmstate1UidCache *_vmstate1_uid_cache_ref      (Vmstate1UidCache *cache);
+void              _vmstate1_uid_cache_unref    (Vmstate1UidCache *cache);
+guint             _vmstate1_uid_cache_get_size (Vmstate1UidCache *cache);
+
 /* Whether @sender may call @method; on refusal, an ACCESS_DENIED error
  * that names the caller, its uid and what is allowed. */
 void            _vmstate1_access_check_async    (Vmstate1Access      *access,
+                                                 Vmstate1UidCache    *cache,
                                                  GDBusConnection     *connection,
                                                  const char          *sender,
                                                  const char          *id,

@@ -7,8 +7,76 @@ struct _Vmstate1Access
 {
   GArray *uids;          /* guint32 */
   GPtrArray *names;      /* unique or well-known bus names */
-  GHashTable *sender_uids;  /* unique name -> uid + 1; never reused */
 };
+
+/* A unique name means something on one bus only (every dbus-daemon starts
+ * again at :1.0), so the cache belongs to one export on one connection,
+ * and it is bounded: a flood of callers costs a bus call each, not
+ * memory. */
+#define UID_CACHE_MAX 64
+
+struct _Vmstate1UidCache
+{
+  GHashTable *uids;      /* unique name -> uid + 1 */
+  GQueue order;          /* of the same names, oldest first */
+};
+
+Vmstate1UidCache *
+_vmstate1_uid_cache_new (void)
+{
+  Vmstate1UidCache *cache = g_rc_box_new0 (Vmstate1UidCache);
+
+  cache->uids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init (&cache->order);
+  return cache;
+}
+
+static void
+uid_cache_clear (gpointer data)
+{
+  Vmstate1UidCache *cache = data;
+
+  g_queue_clear (&cache->order);
+  g_hash_table_unref (cache->uids);
+}
+
+Vmstate1UidCache *
+_vmstate1_uid_cache_ref (Vmstate1UidCache *cache)
+{
+  return g_rc_box_acquire (cache);
+}
+
+void
+_vmstate1_uid_cache_unref (Vmstate1UidCache *cache)
+{
+  g_rc_box_release_full (cache, uid_cache_clear);
+}
+
+guint
+_vmstate1_uid_cache_get_size (Vmstate1UidCache *cache)
+{
+  return g_hash_table_size (cache->uids);
+}
+
+static void
+uid_cache_insert (Vmstate1UidCache *cache,
+                  const char       *sender,
+                  guint32           uid)
+{
+  char *key;
+
+  if (g_hash_table_contains (cache->uids, sender))
+    return;
+  if (g_hash_table_size (cache->uids) >= UID_CACHE_MAX)
+    {
+      char *oldest = g_queue_pop_head (&cache->order);
+
+      g_hash_table_remove (cache->uids, oldest);  /* frees it */
+    }
+  key = g_strdup (sender);
+  g_hash_table_insert (cache->uids, key, GSIZE_TO_POINTER ((gsize) uid + 1));
+  g_queue_push_tail (&cache->order, key);
+}
 
 Vmstate1Access *
 _vmstate1_access_new (void)
@@ -17,8 +85,6 @@ _vmstate1_access_new (void)
 
   access->uids = g_array_new (FALSE, FALSE, sizeof (guint32));
   access->names = g_ptr_array_new_with_free_func (g_free);
-  access->sender_uids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                               NULL);
   return access;
 }
 
@@ -27,7 +93,6 @@ _vmstate1_access_free (Vmstate1Access *access)
 {
   g_array_unref (access->uids);
   g_ptr_array_unref (access->names);
-  g_hash_table_unref (access->sender_uids);
   g_free (access);
 }
 
@@ -67,7 +132,8 @@ describe_rules (Vmstate1Access *access)
 
 typedef struct
 {
-  Vmstate1Access *access;
+  Vmstate1Access *access;  /* a copy: the helper may go meanwhile */
+  Vmstate1UidCache *cache;
   GDBusConnection *connection;
   char *sender;
   char *id;
@@ -80,6 +146,8 @@ typedef struct
 static void
 check_free (Check *check)
 {
+  _vmstate1_access_free (check->access);
+  _vmstate1_uid_cache_unref (check->cache);
   g_object_unref (check->connection);
   g_free (check->sender);
   g_free (check->id);
@@ -93,6 +161,7 @@ check_return (GTask *task)
   Check *check = g_task_get_task_data (task);
   g_autofree char *rules = NULL;
   g_autofree char *uid = NULL;
+  g_autofree char *id = NULL;
 
   if (check->allowed)
     {
@@ -102,9 +171,10 @@ check_return (GTask *task)
   rules = describe_rules (check->access);
   uid = check->uid >= 0 ? g_strdup_printf ("uid %" G_GINT64_FORMAT, check->uid)
                         : g_strdup ("uid unknown");
+  id = _vmstate1_escape (check->id);
   g_task_return_new_error (task, VMSTATE1_ERROR, VMSTATE1_ERROR_ACCESS_DENIED,
                            "Id '%s': caller %s (%s) may not call %s; this "
-                           "helper allows only %s", check->id, check->sender,
+                           "helper allows only %s", id, check->sender,
                            uid, check->method, rules);
 }
 
@@ -192,14 +262,26 @@ on_unix_user (GObject      *source,
     {
       g_variant_get (reply, "(u)", &uid);
       check->uid = uid;
-      g_hash_table_insert (check->access->sender_uids,
-                           g_strdup (check->sender), GSIZE_TO_POINTER (uid + 1));
+      uid_cache_insert (check->cache, check->sender, uid);
     }
   check_names (task);
 }
 
+static Vmstate1Access *
+access_copy (Vmstate1Access *access)
+{
+  Vmstate1Access *copy = _vmstate1_access_new ();
+
+  g_array_append_vals (copy->uids, access->uids->data, access->uids->len);
+  for (guint i = 0; i < access->names->len; i++)
+    g_ptr_array_add (copy->names, g_strdup (g_ptr_array_index (access->names,
+                                                               i)));
+  return copy;
+}
+
 void
 _vmstate1_access_check_async (Vmstate1Access      *access,
+                              Vmstate1UidCache    *cache,
                               GDBusConnection     *connection,
                               const char          *sender,
                               const char          *id,
@@ -211,7 +293,9 @@ _vmstate1_access_check_async (Vmstate1Access      *access,
   Check *check = g_new0 (Check, 1);
   gpointer cached;
 
-  check->access = access;
+  check->access = access_copy (access);
+  check->cache = _vmstate1_uid_cache_ref (cache);
+  access = check->access;
   check->connection = g_object_ref (connection);
   check->sender = g_strdup (sender ? sender : "(unknown)");
   check->id = g_strdup (id);
@@ -229,7 +313,7 @@ _vmstate1_access_check_async (Vmstate1Access      *access,
       check_names (task);
       return;
     }
-  cached = g_hash_table_lookup (access->sender_uids, sender);
+  cached = g_hash_table_lookup (check->cache->uids, sender);
   if (cached != NULL)
     {
       check->uid = GPOINTER_TO_SIZE (cached) - 1;

@@ -15,5 +15,13 @@ VMSTATE1_AVAILABLE_IN_0_1
 GDBusConnection *vmstate1_connect (const char    *address,
                                    GCancellable  *cancellable,
                                    GError       **error);
+VMSTATE1_AVAILABLE_IN_0_2
+void             vmstate1_connect_async  (const char          *address,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+VMSTATE1_AVAILABLE_IN_0_2
+GDBusConnection *vmstate1_connect_finish (GAsyncResult        *result,
+                                          GError             **error);
 
 G_END_DECLS

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vmstate1-call-error-private.h"
 #include "vmstate1-discovery-private.h"
 #include "vmstate1-error.h"
 #include "vmstate1-interface-private.h"
@@ -16,6 +17,8 @@ typedef struct {
   GPtrArray *peers;
   guint pending;
   int timeout_msec;
+  Vmstate1KnownIdFunc known;
+  gpointer known_data;
 } DiscoverData;
 
 static void
@@ -65,15 +68,14 @@ on_owners_listed (GObject      *source,
           discover_return_if_done (task);
           return;
         }
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-      g_dbus_error_strip_remote_error (error);
-      g_task_return_new_error (task, VMSTATE1_ERROR, VMSTATE1_ERROR_FAILED,
-                               "Cannot list the helpers queued for %s: %s",
-                               VMSTATE1_BUS_NAME, error->message);
+      {
+        Vmstate1CallContext context = {
+          .what = "ListQueuedOwners", .timeout_msec = data->timeout_msec,
+          .fallback = VMSTATE1_ERROR_FAILED,
+        };
+
+        g_task_return_error (task, _vmstate1_call_error (&context, error));
+      }
       return;
     }
 
@@ -84,7 +86,10 @@ on_owners_listed (GObject      *source,
 
       peer->unique_name = g_strdup (names[i]);
       g_ptr_array_add (data->peers, peer);
-      read_id (task, peer);
+      if (data->known != NULL)
+        peer->id = data->known (peer->unique_name, data->known_data);
+      if (peer->id == NULL)
+        read_id (task, peer);
     }
   discover_return_if_done (task);
 }
@@ -110,18 +115,14 @@ on_id_reply (GObject      *source,
   g_free (read);
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
                                          &error);
-  if (reply == NULL && g_error_matches (error, G_IO_ERROR,
-                                        G_IO_ERROR_TIMED_OUT))
-    peer->error = g_error_new (VMSTATE1_ERROR, VMSTATE1_ERROR_FAILED,
-                               "Helper %s did not answer when asked for its "
-                               "Id within %d ms (is it stopped or blocked?)",
-                               peer->unique_name, data->timeout_msec);
-  else if (reply == NULL)
+  if (reply == NULL)
     {
-      g_dbus_error_strip_remote_error (error);
-      peer->error = g_error_new (VMSTATE1_ERROR, VMSTATE1_ERROR_FAILED,
-                                 "Cannot read the Id of helper %s: %s",
-                                 peer->unique_name, error->message);
+      Vmstate1CallContext context = {
+        .peer = peer->unique_name, .what = "when asked for its Id",
+        .timeout_msec = data->timeout_msec, .fallback = VMSTATE1_ERROR_FAILED,
+      };
+
+      peer->error = _vmstate1_call_error (&context, error);
     }
   else
     {
@@ -161,6 +162,8 @@ read_id (GTask        *task,
 void
 _vmstate1_discover_async (GDBusConnection     *bus,
                           int                  timeout_msec,
+                          Vmstate1KnownIdFunc  known,
+                          gpointer             known_data,
                           GCancellable        *cancellable,
                           GAsyncReadyCallback  callback,
                           gpointer             user_data)
@@ -173,6 +176,8 @@ _vmstate1_discover_async (GDBusConnection     *bus,
   data = g_new0 (DiscoverData, 1);
   data->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) _vmstate1_peer_free);
   data->timeout_msec = timeout_msec;
+  data->known = known;
+  data->known_data = known_data;
   g_task_set_task_data (task, data, (GDestroyNotify) discover_data_free);
 
   g_dbus_connection_call (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",

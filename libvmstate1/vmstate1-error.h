@@ -18,7 +18,7 @@ G_BEGIN_DECLS
  *
  * The domain is registered with g_dbus_error_register_error_domain(): an
  * error a helper returns crosses the bus as a named D-Bus error
- * (`org.qemu.VMState1.Error.TooLarge`, say) and a GLib peer gets the same
+ * (`org.libvmstate1.Error.TooLarge`, say) and a GLib peer gets the same
  * domain and code back.
  *
  * Since: 0.1
@@ -38,6 +38,8 @@ G_BEGIN_DECLS
  * @VMSTATE1_ERROR_SAVE_FAILED: a helper's Save failed.
  * @VMSTATE1_ERROR_LOAD_FAILED: a helper's Load failed.
  * @VMSTATE1_ERROR_ACCESS_DENIED: the caller is not allowed to do this.
+ * @VMSTATE1_ERROR_TIMED_OUT: a helper or the bus did not answer in time
+ *   (Since: 0.2).
  *
  * Error codes of the %VMSTATE1_ERROR domain. More codes may be added in
  * later versions: treat an unknown code like %VMSTATE1_ERROR_FAILED.
@@ -54,6 +56,7 @@ typedef enum {
   VMSTATE1_ERROR_SAVE_FAILED,
   VMSTATE1_ERROR_LOAD_FAILED,
   VMSTATE1_ERROR_ACCESS_DENIED,
+  VMSTATE1_ERROR_TIMED_OUT,
 } Vmstate1Error;
 
 VMSTATE1_AVAILABLE_IN_0_1

@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "vmstate1-access-private.h"
-#include "vmstate1-discovery-private.h"
 #include "vmstate1-error.h"
-#include "vmstate1-helper.h"
-#include "vmstate1-id-filter-private.h"
+#include "vmstate1-helper-private.h"
 #include "vmstate1-interface-private.h"
 #include "vmstate1-sync-private.h"
 
@@ -33,27 +30,6 @@
  * starts with the helper's Id.
  */
 
-typedef struct
-{
-  char *id;
-
-  GDBusConnection *connection;
-  guint object_id;
-  guint id_filter;
-  gulong closed_handler;
-  GCancellable *cancellable;  /* cancelled on unexport */
-
-  Vmstate1SaveFunc save_func;
-  Vmstate1LoadFunc load_func;
-  gpointer handler_data;
-  GDestroyNotify handler_data_free;
-
-  guint saves_in_flight;
-  guint loads_in_flight;
-
-  Vmstate1Access *access;  /* who may call Save and Load */
-} Vmstate1HelperPrivate;
-
 G_DEFINE_TYPE_WITH_PRIVATE (Vmstate1Helper, vmstate1_helper, G_TYPE_OBJECT)
 
 enum
@@ -76,11 +52,22 @@ enum
 
 static guint signals[N_SIGNALS];
 
-/* Marks the connection a helper is exported on: one Id per connection. */
-static GQuark
-helper_on_connection_quark (void)
+Vmstate1HelperPrivate *
+_vmstate1_helper_get_private (Vmstate1Helper *self)
 {
-  return g_quark_from_static_string ("vmstate1-helper-on-connection");
+  return vmstate1_helper_get_instance_private (self);
+}
+
+void
+_vmstate1_helper_emit_saved (Vmstate1Helper *self)
+{
+  g_signal_emit (self, signals[SIGNAL_SAVED], 0);
+}
+
+void
+_vmstate1_helper_emit_loaded (Vmstate1Helper *self)
+{
+  g_signal_emit (self, signals[SIGNAL_LOADED], 0);
 }
 
 /* The default virtual functions call the handlers. */
@@ -122,8 +109,8 @@ vmstate1_helper_real_load (Vmstate1Helper  *self,
   return priv->load_func (data, priv->handler_data, error);
 }
 
-static void
-vmstate1_helper_real_save_async (Vmstate1Helper      *self,
+void
+_vmstate1_helper_real_save_async (Vmstate1Helper      *self,
                                  GCancellable        *cancellable,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
@@ -132,7 +119,7 @@ vmstate1_helper_real_save_async (Vmstate1Helper      *self,
   GError *error = NULL;
   GBytes *data;
 
-  g_task_set_source_tag (task, vmstate1_helper_real_save_async);
+  g_task_set_source_tag (task, _vmstate1_helper_real_save_async);
   data = VMSTATE1_HELPER_GET_CLASS (self)->save (self, cancellable, &error);
   if (error != NULL)
     {
@@ -151,8 +138,8 @@ vmstate1_helper_real_save_finish (Vmstate1Helper  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static void
-vmstate1_helper_real_load_async (Vmstate1Helper      *self,
+void
+_vmstate1_helper_real_load_async (Vmstate1Helper      *self,
                                  GBytes              *data,
                                  GCancellable        *cancellable,
                                  GAsyncReadyCallback  callback,
@@ -162,7 +149,7 @@ vmstate1_helper_real_load_async (Vmstate1Helper      *self,
   GError *error = NULL;
   gboolean ok;
 
-  g_task_set_source_tag (task, vmstate1_helper_real_load_async);
+  g_task_set_source_tag (task, _vmstate1_helper_real_load_async);
   ok = VMSTATE1_HELPER_GET_CLASS (self)->load (self, data, cancellable, &error);
   if (error != NULL)
     g_task_return_error (task, error);
@@ -179,498 +166,116 @@ vmstate1_helper_real_load_finish (Vmstate1Helper  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* Method calls. */
-
-typedef struct
-{
-  Vmstate1Helper *self;
-  GDBusMethodInvocation *invocation;
-  gint64 started;
-  gsize size;  /* of the state a Load brings */
-} Vmstate1HelperCall;
-
-static Vmstate1HelperCall *
-helper_call_new (Vmstate1Helper        *self,
-                 GDBusMethodInvocation *invocation)
-{
-  Vmstate1HelperCall *call = g_new0 (Vmstate1HelperCall, 1);
-
-  call->self = g_object_ref (self);
-  call->invocation = g_object_ref (invocation);
-  call->started = g_get_monotonic_time ();
-  return call;
-}
-
-static void
-helper_call_free (Vmstate1HelperCall *call)
-{
-  g_object_unref (call->self);
-  g_object_unref (call->invocation);
-  g_free (call);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Vmstate1HelperCall, helper_call_free)
-
-static double
-helper_call_msec (Vmstate1HelperCall *call)
-{
-  return (g_get_monotonic_time () - call->started) / 1000.0;
-}
-
-/* A refused or failed call is a failed migration: the helper's log says
- * so too, not only the caller. Takes @error. */
-static void
-return_logged_error (GDBusMethodInvocation *invocation,
-                     GError                *error)
-{
-  g_warning ("%s", error->message);
-  g_dbus_method_invocation_return_gerror (invocation, error);
-  g_error_free (error);
-}
-
-/* Replies with an error that names the Id and keeps the domain and code
- * of the helper's own error where it is ours; a function that failed
- * without a GError (an uncaught exception in a binding, say) still fails
- * the call, with a message that says so. */
-static void
-helper_call_return_error (Vmstate1HelperCall *call,
-                          const char         *method,
-                          Vmstate1Error       fallback_code,
-                          GError             *cause)
-{
-  Vmstate1HelperPrivate *priv = vmstate1_helper_get_instance_private (call->self);
-  GError *error;
-
-  if (cause == NULL)
-    error = g_error_new (VMSTATE1_ERROR, fallback_code,
-                         "Id '%s': %s failed without saying why: the %s "
-                         "function returned failure but set no GError (in a "
-                         "language binding: an uncaught exception, see the "
-                         "helper's log)", priv->id, method, method);
-  else if (cause->domain == VMSTATE1_ERROR)
-    error = g_error_new (VMSTATE1_ERROR, cause->code, "Id '%s': %s failed: %s",
-                         priv->id, method, cause->message);
-  else
-    error = g_error_new (VMSTATE1_ERROR, fallback_code,
-                         "Id '%s': %s failed: %s", priv->id, method,
-                         cause->message);
-
-  return_logged_error (call->invocation, error);
-}
-
-static void
-helper_call_finish_save (Vmstate1HelperCall *call,
-                         GBytes             *data,
-                         GError             *error)
-{
-  Vmstate1HelperPrivate *priv = vmstate1_helper_get_instance_private (call->self);
-  gsize size;
-  GVariant *array;
-
-  priv->saves_in_flight--;
-
-  if (data == NULL || error != NULL)
-    {
-      helper_call_return_error (call, "Save", VMSTATE1_ERROR_SAVE_FAILED,
-                                error);
-      return;
-    }
-
-  size = g_bytes_get_size (data);
-  if (size == 0)
-    {
-      return_logged_error (call->invocation, g_error_new (
-          VMSTATE1_ERROR, VMSTATE1_ERROR_SAVE_FAILED,
-          "Id '%s': Save returned an empty state, which QEMU cannot migrate "
-          "(its dbus-vmstate reads an empty byte array as 'not a byte array' "
-          "and the destination then fails): return at least one byte, such "
-          "as a format version", priv->id));
-      return;
-    }
-  if (size > VMSTATE1_DATA_MAX_SIZE)
-    {
-      return_logged_error (call->invocation, g_error_new (
-          VMSTATE1_ERROR, VMSTATE1_ERROR_TOO_LARGE,
-          "Id '%s': Save returned %" G_GSIZE_FORMAT " bytes, over the limit "
-          "of %d bytes that QEMU migrates per helper "
-          "(VMSTATE1_DATA_MAX_SIZE)", priv->id, size,
-          VMSTATE1_DATA_MAX_SIZE));
-      return;
-    }
-
-  /* The variant references the bytes: the only copy is GDBus writing the
-   * message. */
-  array = g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, data, TRUE);
-  g_dbus_method_invocation_return_value (call->invocation,
-                                         g_variant_new_tuple (&array, 1));
-  /* GLib formats a message before it knows nobody prints it. */
-  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
-    g_debug ("Id '%s': saved %" G_GSIZE_FORMAT " bytes in %.3f ms",
-             priv->id, size, helper_call_msec (call));
-  g_signal_emit (call->self, signals[SIGNAL_SAVED], 0);
-}
-
-static void
-helper_call_finish_load (Vmstate1HelperCall *call,
-                         gboolean            ok,
-                         GError             *error)
-{
-  Vmstate1HelperPrivate *priv = vmstate1_helper_get_instance_private (call->self);
-
-  priv->loads_in_flight--;
-
-  if (!ok || error != NULL)
-    {
-      helper_call_return_error (call, "Load", VMSTATE1_ERROR_LOAD_FAILED,
-                                error);
-      return;
-    }
-
-  g_dbus_method_invocation_return_value (call->invocation, NULL);
-  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
-    g_debug ("Id '%s': loaded %" G_GSIZE_FORMAT " bytes in %.3f ms",
-             priv->id, call->size, helper_call_msec (call));
-  g_signal_emit (call->self, signals[SIGNAL_LOADED], 0);
-}
-
-static void
-on_save_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(Vmstate1HelperCall) call = user_data;
-  g_autoptr(GBytes) data = NULL;
-  g_autoptr(GError) error = NULL;
-
-  data = VMSTATE1_HELPER_GET_CLASS (call->self)->save_finish (call->self,
-                                                              result, &error);
-  helper_call_finish_save (call, data, error);
-}
-
-static void
-on_load_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(Vmstate1HelperCall) call = user_data;
-  g_autoptr(GError) error = NULL;
-  gboolean ok;
-
-  ok = VMSTATE1_HELPER_GET_CLASS (call->self)->load_finish (call->self, result,
-                                                            &error);
-  helper_call_finish_load (call, ok, error);
-}
-
-static void
-helper_handle_save (Vmstate1Helper        *self,
-                    GDBusMethodInvocation *invocation)
-{
-  Vmstate1HelperPrivate *priv = vmstate1_helper_get_instance_private (self);
-  Vmstate1HelperClass *klass = VMSTATE1_HELPER_GET_CLASS (self);
-  g_autoptr(Vmstate1HelperCall) call = NULL;
-
-  if (priv->loads_in_flight > 0)
-    {
-      g_dbus_method_invocation_return_error (
-          invocation, VMSTATE1_ERROR, VMSTATE1_ERROR_SAVE_FAILED,
-          "Id '%s': Save refused while a Load is in progress", priv->id);
-      return;
-    }
-
-  call = helper_call_new (self, invocation);
-  priv->saves_in_flight++;
-
-  /* A helper with the synchronous pair answers in this dispatch, without
-   * a GTask and a main-loop round trip: Save runs while the guest is
-   * paused. */
-  if (klass->save_async == vmstate1_helper_real_save_async)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GBytes) data = klass->save (self, priv->cancellable, &error);
-
-      helper_call_finish_save (call, data, error);
-      return;
-    }
-
-  klass->save_async (self, priv->cancellable, on_save_done,
-                     g_steal_pointer (&call));
-}
-
-static void
-helper_handle_load (Vmstate1Helper        *self,
-                    GVariant              *parameters,
-                    GDBusMethodInvocation *invocation)
-{
-  Vmstate1HelperPrivate *priv = vmstate1_helper_get_instance_private (self);
-  Vmstate1HelperClass *klass = VMSTATE1_HELPER_GET_CLASS (self);
-  g_autoptr(Vmstate1HelperCall) call = NULL;
-  g_autoptr(GVariant) array = NULL;
-  g_autoptr(GBytes) data = NULL;
-  gsize size;
-
-  if (priv->loads_in_flight > 0 || priv->saves_in_flight > 0)
-    {
-      g_dbus_method_invocation_return_error (
-          invocation, VMSTATE1_ERROR, VMSTATE1_ERROR_LOAD_FAILED,
-          "Id '%s': Load refused while another Save or Load is in progress; "
-          "the state is unchanged", priv->id);
-      return;
-    }
-
-  array = g_variant_get_child_value (parameters, 0);
-  size = g_variant_get_size (array);
-  if (size > VMSTATE1_DATA_MAX_SIZE)
-    {
-      return_logged_error (invocation, g_error_new (
-          VMSTATE1_ERROR, VMSTATE1_ERROR_TOO_LARGE,
-          "Id '%s': Load of %" G_GSIZE_FORMAT " bytes refused, over the limit "
-          "of %d bytes per helper; the state is unchanged", priv->id, size,
-          VMSTATE1_DATA_MAX_SIZE));
-      return;
-    }
-
-  /* A view of the message's own buffer, not a copy. */
-  data = g_variant_get_data_as_bytes (array);
-  call = helper_call_new (self, invocation);
-  call->size = size;
-  priv->loads_in_flight++;
-
-  if (klass->load_async == vmstate1_helper_real_load_async)
-    {
-      g_autoptr(GError) error = NULL;
-      gboolean ok = klass->load (self, data, priv->cancellable, &error);
-
-      helper_call_finish_load (call, ok, error);
-      return;
-    }
-
-  klass->load_async (self, data, priv->cancellable, on_load_done,
-                     g_steal_pointer (&call));
-}
-
-static void
-helper_dispatch (Vmstate1Helper        *self,
-                 GDBusMethodInvocation *invocation)
-{
-  /* GDBus has checked the method name and the argument signature
-   * against the interface description. */
-  if (g_str_equal (g_dbus_method_invocation_get_method_name (invocation),
-                   "Save"))
-    helper_handle_save (self, invocation);
-  else
-    helper_handle_load (self,
-                        g_dbus_method_invocation_get_parameters (invocation),
-                        invocation);
-}
-
-static void
-on_access_checked (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(Vmstate1HelperCall) call = user_data;
-  GError *error = NULL;
-
-  if (!_vmstate1_access_check_finish (result, &error))
-    {
-      /* Refused before any state is touched. */
-      return_logged_error (call->invocation, error);
-      return;
-    }
-  helper_dispatch (call->self, call->invocation);
-}
-
-static void
-helper_method_call (GDBusConnection       *connection,
-                    const char            *sender,
-                    const char            *object_path,
-                    const char            *interface_name,
-                    const char            *method_name,
-                    GVariant              *parameters,
-                    GDBusMethodInvocation *invocation,
-                    gpointer               user_data)
-{
-  Vmstate1Helper *self = user_data;
-  Vmstate1HelperPrivate *priv = vmstate1_helper_get_instance_private (self);
-
-  if (_vmstate1_access_is_restricted (priv->access))
-    {
-      _vmstate1_access_check_async (priv->access, connection, sender, priv->id,
-                                    method_name, on_access_checked,
-                                    helper_call_new (self, invocation));
-      return;
-    }
-  helper_dispatch (self, invocation);
-}
-
-static GVariant *
-helper_get_property (GDBusConnection  *connection,
-                     const char       *sender,
-                     const char       *object_path,
-                     const char       *interface_name,
-                     const char       *property_name,
-                     GError          **error,
-                     gpointer          user_data)
-{
-  Vmstate1Helper *self = user_data;
-  Vmstate1HelperPrivate *priv = vmstate1_helper_get_instance_private (self);
-
-  return g_variant_new_string (priv->id);
-}
-
-static const GDBusInterfaceVTable helper_vtable = {
-  .method_call = helper_method_call,
-  .get_property = helper_get_property,
-};
-
 /* Export and unexport. */
 
-static void
-helper_forget_connection (Vmstate1Helper *self,
-                          gboolean        release_name)
+void
+_vmstate1_helper_export_succeeded (Vmstate1Helper *self,
+                                   Vmstate1Export *export)
 {
   Vmstate1HelperPrivate *priv = vmstate1_helper_get_instance_private (self);
-  g_autoptr(GDBusConnection) connection = g_steal_pointer (&priv->connection);
-  g_autoptr(GError) error = NULL;
 
-  if (connection == NULL)
-    return;
-
-  if (release_name && !g_dbus_connection_is_closed (connection))
-    {
-      g_autoptr(GVariant) reply = NULL;
-
-      /* Synchronous, so that once unexport returns QEMU no longer sees
-       * this helper in the queue. */
-      reply = g_dbus_connection_call_sync (
-          connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-          "org.freedesktop.DBus", "ReleaseName",
-          g_variant_new ("(s)", VMSTATE1_BUS_NAME), G_VARIANT_TYPE ("(u)"),
-          G_DBUS_CALL_FLAGS_NONE, VMSTATE1_BUS_CALL_TIMEOUT_MSEC, NULL,
-          &error);
-      if (reply == NULL)
-        g_debug ("Id '%s': releasing %s failed: %s", priv->id,
-                 VMSTATE1_BUS_NAME, error->message);
-    }
-
-  g_dbus_connection_remove_filter (connection, priv->id_filter);
-  priv->id_filter = 0;
-  g_dbus_connection_unregister_object (connection, priv->object_id);
-  priv->object_id = 0;
-  g_clear_signal_handler (&priv->closed_handler, connection);
-  g_object_set_qdata (G_OBJECT (connection), helper_on_connection_quark (),
-                      NULL);
-
-  g_cancellable_cancel (priv->cancellable);
-  g_clear_object (&priv->cancellable);
-  priv->cancellable = g_cancellable_new ();
-
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPORTED]);
+  g_assert (priv->export == export);
+  priv->connection = g_object_ref (export->connection);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPORTED]);
 }
 
-static void
-on_connection_closed (GDBusConnection *connection,
-                      gboolean         remote_peer_vanished,
-                      GError          *error,
-                      gpointer         user_data)
+void
+_vmstate1_helper_export_ended (Vmstate1Helper *self,
+                               Vmstate1Export *export)
 {
-  g_autoptr(Vmstate1Helper) self = g_object_ref (user_data);
   Vmstate1HelperPrivate *priv = vmstate1_helper_get_instance_private (self);
+  gboolean was_exported = priv->connection != NULL;
 
-  g_message ("Id '%s': the bus connection closed (%s): QEMU can no longer "
-             "reach this helper", priv->id,
-             error ? error->message : "closed locally");
-  helper_forget_connection (self, FALSE);
-  /* The reference export took. */
-  g_object_unref (self);
+  if (priv->export != export)
+    return;
+  priv->export = NULL;
+  g_clear_object (&priv->connection);
+  if (was_exported)
+    {
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPORTED]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION]);
+    }
 }
 
-/* Whether another helper on the bus already has our Id. */
-static gboolean
-helper_check_id_unique (Vmstate1Helper   *self,
-                        GDBusConnection  *connection,
-                        GError          **error)
+/**
+ * vmstate1_helper_export_async:
+ * @self: a #Vmstate1Helper
+ * @connection: a message-bus connection, such as one from vmstate1_connect()
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the helper is queued, or when the
+ *   export failed
+ * @user_data: (closure callback): data for @callback
+ *
+ * Exports the helper on @connection and queues it for
+ * %VMSTATE1_BUS_NAME, without blocking: other helpers of the process keep
+ * answering QEMU meanwhile. Save and Load run in the thread-default main
+ * context of the caller, as does @callback; get the result with
+ * vmstate1_helper_export_finish().
+ *
+ * The object is exported before the name is requested, since QEMU reads
+ * `Id` as soon as it sees the name. Once the bus has queued the helper,
+ * the Id of every helper queued before it is read (a #Vmstate1Helper
+ * answers for its Id from GDBus's own thread, even while its main loop is
+ * busy): if one has the same Id, this export leaves the queue again and
+ * fails with %VMSTATE1_ERROR_DUPLICATE_ID. Since the queue's order
+ * decides, two helpers exporting one Id at the same moment cannot both
+ * succeed. Each bus call waits at most %VMSTATE1_DEFAULT_TIMEOUT_MSEC; a
+ * peer that does not answer in time is left out of the check.
+ *
+ * It also fails with %VMSTATE1_ERROR_INVALID_ID if the Id breaks QEMU's
+ * rules, with %VMSTATE1_ERROR_FAILED if the helper is already exported,
+ * @connection already carries a helper (one Id per connection) or the bus
+ * refuses the name, with %VMSTATE1_ERROR_TIMED_OUT if the bus does not
+ * answer, and with %G_IO_ERROR_CANCELLED if @cancellable is cancelled or
+ * vmstate1_helper_unexport() is called first.
+ *
+ * An exported helper holds a reference on itself until
+ * vmstate1_helper_unexport() or until @connection closes, which sets
+ * #Vmstate1Helper:exported to %FALSE.
+ *
+ * Since: 0.2
+ */
+void
+vmstate1_helper_export_async (Vmstate1Helper      *self,
+                              GDBusConnection     *connection,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
 {
-  Vmstate1HelperPrivate *priv = vmstate1_helper_get_instance_private (self);
-  g_auto(Vmstate1SyncCall) sync = { NULL, };
-  g_autoptr(GPtrArray) peers = NULL;
+  g_autoptr(GMainContext) context = NULL;
 
-  _vmstate1_sync_call_begin (&sync);
-  _vmstate1_discover_async (connection, VMSTATE1_BUS_CALL_TIMEOUT_MSEC, NULL,
-                            _vmstate1_sync_call_done, &sync);
-  peers = _vmstate1_discover_finish (_vmstate1_sync_call_wait (&sync), error);
-  if (peers == NULL)
-    return FALSE;
+  g_return_if_fail (VMSTATE1_IS_HELPER (self));
+  g_return_if_fail (G_IS_DBUS_CONNECTION (connection));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  for (guint i = 0; i < peers->len; i++)
-    {
-      Vmstate1Peer *peer = g_ptr_array_index (peers, i);
-
-      /* A peer that does not answer is its own problem, and QEMU's. */
-      if (peer->id == NULL)
-        {
-          g_debug ("Id '%s': ignoring %s in the duplicate check: %s", priv->id,
-                   peer->unique_name, peer->error->message);
-          continue;
-        }
-      if (g_str_equal (peer->id, priv->id))
-        {
-          g_set_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_DUPLICATE_ID,
-                       "Id '%s' is already used by helper %s on this bus: "
-                       "QEMU would fail the migration with 'Duplicated "
-                       "VMState Id'; give each helper of a VM its own Id",
-                       priv->id, peer->unique_name);
-          return FALSE;
-        }
-    }
-  return TRUE;
+  context = g_main_context_ref_thread_default ();
+  _vmstate1_export_start (self, connection, context, cancellable, callback,
+                          user_data);
 }
 
-static gboolean
-helper_request_name (Vmstate1Helper   *self,
-                     GDBusConnection  *connection,
-                     GError          **error)
+/**
+ * vmstate1_helper_export_finish:
+ * @self: a #Vmstate1Helper
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError, or %NULL
+ *
+ * Finishes vmstate1_helper_export_async().
+ *
+ * Returns: %TRUE when the helper is exported and queued, or %FALSE with
+ *   @error set.
+ *
+ * Since: 0.2
+ */
+gboolean
+vmstate1_helper_export_finish (Vmstate1Helper  *self,
+                               GAsyncResult    *result,
+                               GError         **error)
 {
-  Vmstate1HelperPrivate *priv = vmstate1_helper_get_instance_private (self);
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) local_error = NULL;
-  guint32 result;
+  g_return_val_if_fail (VMSTATE1_IS_HELPER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  /* No flags: every helper of the VM waits in the same queue, and being
-   * queued (not the primary owner) is the normal case. */
-  reply = g_dbus_connection_call_sync (
-      connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-      "org.freedesktop.DBus", "RequestName",
-      g_variant_new ("(su)", VMSTATE1_BUS_NAME, 0), G_VARIANT_TYPE ("(u)"),
-      G_DBUS_CALL_FLAGS_NONE, VMSTATE1_BUS_CALL_TIMEOUT_MSEC, NULL,
-      &local_error);
-  if (reply == NULL)
-    {
-      g_dbus_error_strip_remote_error (local_error);
-      g_set_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_FAILED,
-                   "Id '%s': the bus refused to queue this helper for %s: "
-                   "%s (the bus policy must allow owning that name)",
-                   priv->id, VMSTATE1_BUS_NAME, local_error->message);
-      return FALSE;
-    }
-
-  g_variant_get (reply, "(u)", &result);
-  switch (result)
-    {
-    case 1: /* DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER */
-    case 2: /* DBUS_REQUEST_NAME_REPLY_IN_QUEUE */
-      g_debug ("Id '%s': %s for %s", priv->id,
-               result == 1 ? "primary owner" : "queued", VMSTATE1_BUS_NAME);
-      return TRUE;
-    default:
-      g_set_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_FAILED,
-                   "Id '%s': this connection already holds %s (reply %u): "
-                   "a connection holds one place in the queue, so each Id "
-                   "needs a connection of its own (vmstate1_connect())",
-                   priv->id, VMSTATE1_BUS_NAME, result);
-      return FALSE;
-    }
+  return _vmstate1_export_finish (result, error);
 }
 
 /**
@@ -679,30 +284,12 @@ helper_request_name (Vmstate1Helper   *self,
  * @connection: a message-bus connection, such as one from vmstate1_connect()
  * @error: return location for a #GError, or %NULL
  *
- * Exports the helper on @connection and queues it for
- * %VMSTATE1_BUS_NAME. When this returns %TRUE the bus has answered and a
- * migration started at once sees the helper. The object is exported
- * before the name is requested, since QEMU reads `Id` as soon as it sees
- * the name. Save and Load run in the thread-default main context of the
- * caller.
- *
- * It fails with %VMSTATE1_ERROR_INVALID_ID if the Id breaks QEMU's rules,
- * with %VMSTATE1_ERROR_DUPLICATE_ID if another helper on the bus has the
- * same Id, and with %VMSTATE1_ERROR_FAILED if the helper is already
- * exported, @connection already carries a helper (one Id per connection)
- * or the bus refuses the name.
- *
- * To find duplicates it reads the Id of every helper already queued, all
- * at once, waiting at most 5 seconds for an answer; a peer that does not
- * answer in time is left out of the check. It blocks meanwhile without
- * running the caller's main context. A #Vmstate1Helper answers for its Id
- * from GDBus's own thread, even while its main loop is busy (so QEMU
- * finds it at once too); an object of another kind served by the calling
- * thread cannot answer and costs the full wait.
- *
- * An exported helper holds a reference on itself until
- * vmstate1_helper_unexport() or until @connection closes, which sets
- * #Vmstate1Helper:exported to %FALSE.
+ * vmstate1_helper_export_async(), waiting for its result: when this
+ * returns %TRUE the bus has queued the helper and a migration started at
+ * once sees it. It blocks without running the caller's main context
+ * (Save and Load still run there, once it returns), for at most a few
+ * times %VMSTATE1_DEFAULT_TIMEOUT_MSEC; in a process whose main loop
+ * serves other helpers, use vmstate1_helper_export_async().
  *
  * Returns: %TRUE on success, or %FALSE with @error set.
  *
@@ -713,103 +300,38 @@ vmstate1_helper_export (Vmstate1Helper   *self,
                         GDBusConnection  *connection,
                         GError          **error)
 {
-  Vmstate1HelperPrivate *priv;
-  Vmstate1Helper *other;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GMainContext) context = NULL;
+  g_auto(Vmstate1SyncCall) sync = { NULL, };
 
   g_return_val_if_fail (VMSTATE1_IS_HELPER (self), FALSE);
   g_return_val_if_fail (G_IS_DBUS_CONNECTION (connection), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  priv = vmstate1_helper_get_instance_private (self);
-
-  if (!vmstate1_id_validate (priv->id, error))
-    return FALSE;
-  if (priv->connection != NULL)
-    {
-      g_set_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_FAILED,
-                   "Id '%s' is already exported; unexport it first",
-                   priv->id);
-      return FALSE;
-    }
-  if (g_dbus_connection_is_closed (connection))
-    {
-      g_set_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_FAILED,
-                   "Id '%s': the connection is closed", priv->id);
-      return FALSE;
-    }
-  if (g_dbus_connection_get_unique_name (connection) == NULL)
-    {
-      g_set_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_FAILED,
-                   "Id '%s': not a message-bus connection; QEMU finds "
-                   "helpers through the bus's %s queue (use "
-                   "vmstate1_connect())", priv->id, VMSTATE1_BUS_NAME);
-      return FALSE;
-    }
-  other = g_object_get_qdata (G_OBJECT (connection),
-                              helper_on_connection_quark ());
-  if (other != NULL)
-    {
-      g_set_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_FAILED,
-                   "Id '%s': this connection already exports Id '%s'; a "
-                   "connection holds one place in the %s queue, so each Id "
-                   "needs a connection of its own (vmstate1_connect())",
-                   priv->id, vmstate1_helper_get_id (other),
-                   VMSTATE1_BUS_NAME);
-      return FALSE;
-    }
-
-  /* Before any bus call, so that no other export on this connection can
-   * slip in while this one waits for the bus. */
-  g_object_set_qdata (G_OBJECT (connection), helper_on_connection_quark (),
-                      self);
-
-  priv->object_id = g_dbus_connection_register_object (
-      connection, VMSTATE1_OBJECT_PATH, _vmstate1_interface_info (),
-      &helper_vtable, self, NULL, &local_error);
-  if (priv->object_id == 0)
-    {
-      g_object_set_qdata (G_OBJECT (connection), helper_on_connection_quark (),
-                          NULL);
-      g_set_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_FAILED,
-                   "Id '%s': cannot export %s on this connection: %s",
-                   priv->id, VMSTATE1_OBJECT_PATH, local_error->message);
-      return FALSE;
-    }
-
-  if (!helper_check_id_unique (self, connection, error)
-      || !helper_request_name (self, connection, error))
-    {
-      g_dbus_connection_unregister_object (connection, priv->object_id);
-      priv->object_id = 0;
-      g_object_set_qdata (G_OBJECT (connection), helper_on_connection_quark (),
-                          NULL);
-      return FALSE;
-    }
-
-  priv->connection = g_object_ref (connection);
-  /* QEMU reads the Id first: answer it even while the main loop is busy. */
-  priv->id_filter = _vmstate1_id_filter_add (connection, priv->id);
-  priv->closed_handler = g_signal_connect (connection, "closed",
-                                           G_CALLBACK (on_connection_closed),
-                                           self);
-  g_object_ref (self);
-
-  g_debug ("Id '%s': exported on %s", priv->id,
-           g_dbus_connection_get_unique_name (connection));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPORTED]);
-  return TRUE;
+  /* Calls are dispatched where the caller is, not in the private context
+   * the wait runs in. */
+  context = g_main_context_ref_thread_default ();
+  _vmstate1_sync_call_begin (&sync);
+  _vmstate1_export_start (self, connection, context, NULL,
+                          _vmstate1_sync_call_done, &sync);
+  return _vmstate1_export_finish (_vmstate1_sync_call_wait (&sync), error);
 }
 
 /**
  * vmstate1_helper_unexport:
  * @self: a #Vmstate1Helper
  *
- * Leaves the %VMSTATE1_BUS_NAME queue, waiting for the bus to answer, and
- * removes the object, so that QEMU no longer sees the helper. A Save or
- * Load in progress has its cancellable cancelled. Does nothing if the
- * helper is not exported.
+ * Removes the object and leaves the %VMSTATE1_BUS_NAME queue, so that
+ * QEMU no longer sees the helper. It returns at once: the bus is told,
+ * without waiting for its answer, and before any later call on the same
+ * connection (a new export included) reaches it. From the moment it
+ * returns, no Save or Load reaches the helper's functions, whatever was
+ * in flight (a caller check, say): such calls fail as calls to an object
+ * that is not there. A Save or Load already running has its cancellable
+ * cancelled. An export still in progress fails with
+ * %VMSTATE1_ERROR_FAILED. Does nothing if the helper is not exported.
+ *
+ * Call it from the thread that runs the main context the helper was
+ * exported from.
  *
  * Since: 0.1
  */
@@ -821,14 +343,10 @@ vmstate1_helper_unexport (Vmstate1Helper *self)
   g_return_if_fail (VMSTATE1_IS_HELPER (self));
 
   priv = vmstate1_helper_get_instance_private (self);
-  if (priv->connection == NULL)
+  if (priv->export == NULL)
     return;
-
-  g_object_ref (self);
-  helper_forget_connection (self, TRUE);
-  /* Once for the reference export took, once for ours. */
-  g_object_unref (self);
-  g_object_unref (self);
+  g_return_if_fail (_vmstate1_context_is_ours (priv->export->context));
+  _vmstate1_export_stop (priv->export);
 }
 
 /**
@@ -1026,7 +544,6 @@ vmstate1_helper_finalize (GObject *object)
   Vmstate1HelperPrivate *priv = vmstate1_helper_get_instance_private (self);
 
   vmstate1_helper_set_handlers (self, NULL, NULL, NULL, NULL);
-  g_clear_object (&priv->cancellable);
   g_clear_pointer (&priv->access, _vmstate1_access_free);
   g_free (priv->id);
 
@@ -1087,9 +604,9 @@ vmstate1_helper_class_init (Vmstate1HelperClass *klass)
 
   klass->save = vmstate1_helper_real_save;
   klass->load = vmstate1_helper_real_load;
-  klass->save_async = vmstate1_helper_real_save_async;
+  klass->save_async = _vmstate1_helper_real_save_async;
   klass->save_finish = vmstate1_helper_real_save_finish;
-  klass->load_async = vmstate1_helper_real_load_async;
+  klass->load_async = _vmstate1_helper_real_load_async;
   klass->load_finish = vmstate1_helper_real_load_finish;
 
   /**
@@ -1168,6 +685,5 @@ vmstate1_helper_init (Vmstate1Helper *self)
 {
   Vmstate1HelperPrivate *priv = vmstate1_helper_get_instance_private (self);
 
-  priv->cancellable = g_cancellable_new ();
   priv->access = _vmstate1_access_new ();
 }

@@ -135,6 +135,16 @@ VMSTATE1_AVAILABLE_IN_0_1
 gboolean         vmstate1_helper_export         (Vmstate1Helper    *self,
                                                  GDBusConnection   *connection,
                                                  GError           **error);
+VMSTATE1_AVAILABLE_IN_0_2
+void             vmstate1_helper_export_async   (Vmstate1Helper      *self,
+                                                 GDBusConnection     *connection,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+VMSTATE1_AVAILABLE_IN_0_2
+gboolean         vmstate1_helper_export_finish  (Vmstate1Helper      *self,
+                                                 GAsyncResult        *result,
+                                                 GError             **error);
 VMSTATE1_AVAILABLE_IN_0_1
 void             vmstate1_helper_unexport       (Vmstate1Helper    *self);
 

@@ -46,12 +46,54 @@ _vmstate1_interface_info (void)
   return info;
 }
 
-/* An Id fit for an error message: valid UTF-8, at most 64 characters. */
+/* Text from a peer or a file, fit for a terminal and a log: control
+ * characters and bytes that are not UTF-8 become \xNN, so that nothing a
+ * peer wrote can move the cursor, retitle the window or fake a line. */
+char *
+_vmstate1_escape_len (const char *text,
+                      gssize      len)
+{
+  GString *out;
+  const char *p, *end;
+
+  if (text == NULL)
+    return g_strdup ("(null)");
+  if (len < 0)
+    len = (gssize) strlen (text);
+  out = g_string_sized_new ((gsize) len);
+  p = text;
+  end = text + len;
+  while (p < end)
+    {
+      gunichar c = g_utf8_get_char_validated (p, end - p);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          g_string_append_printf (out, "\\x%02x", (guint8) *p);
+          p++;
+          continue;
+        }
+      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
+        g_string_append_printf (out, "\\x%02x", c);
+      else
+        g_string_append_len (out, p, g_utf8_next_char (p) - p);
+      p = g_utf8_next_char (p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+_vmstate1_escape (const char *text)
+{
+  return _vmstate1_escape_len (text, -1);
+}
+
+/* An Id fit for an error message: escaped, at most 64 characters. */
 static char *
 id_for_display (const char *id,
                 gsize       len)
 {
-  g_autofree char *valid = g_utf8_make_valid (id, len);
+  g_autofree char *valid = _vmstate1_escape_len (id, (gssize) len);
 
   if (g_utf8_strlen (valid, -1) > 64)
     {

@@ -58,6 +58,19 @@ G_BEGIN_DECLS
  */
 #define VMSTATE1_DATA_MAX_SIZE 1048576
 
+/**
+ * VMSTATE1_DEFAULT_TIMEOUT_MSEC:
+ *
+ * How long the library waits for one answer from the bus or from one
+ * helper, in milliseconds: 5 seconds, far less than the 25 seconds of
+ * D-Bus's default that QEMU uses, since a Save runs while the guest is
+ * paused. Connecting, exporting and every call of a #Vmstate1Vm are
+ * bounded by it (#Vmstate1Vm:timeout-msec takes another value).
+ *
+ * Since: 0.1
+ */
+#define VMSTATE1_DEFAULT_TIMEOUT_MSEC 5000
+
 VMSTATE1_AVAILABLE_IN_0_1
 gboolean vmstate1_id_validate (const char  *id,
                                GError     **error);

@@ -20,6 +20,11 @@ void          _vmstate1_sync_call_done  (GObject          *source,
 GAsyncResult *_vmstate1_sync_call_wait  (Vmstate1SyncCall *call);
 void          _vmstate1_sync_call_end   (Vmstate1SyncCall *call);
 
+/* The thread-safety check of objects bound to a main context: FALSE when
+ * another thread runs @context right now (the caller is on the wrong
+ * thread). Cheap, and never wrong when it says FALSE. */
+gboolean      _vmstate1_context_is_ours (GMainContext *context);
+
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Vmstate1SyncCall, _vmstate1_sync_call_end)
 
 G_END_DECLS

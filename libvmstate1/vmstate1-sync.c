@@ -39,3 +39,16 @@ _vmstate1_sync_call_end (Vmstate1SyncCall *call)
   g_clear_pointer (&call->context, g_main_context_unref);
   g_clear_object (&call->result);
 }
+
+gboolean
+_vmstate1_context_is_ours (GMainContext *context)
+{
+  /* Owned by this thread (it runs the loop), or by none: then this
+   * thread may take it, and gives it back at once. */
+  if (g_main_context_is_owner (context))
+    return TRUE;
+  if (!g_main_context_acquire (context))
+    return FALSE;
+  g_main_context_release (context);
+  return TRUE;
+}

@@ -6,10 +6,12 @@
 #include "vmstate1-version.h"
 #include "vmstate1-error.h"
 #include "vmstate1-interface.h"
-#include "vmstate1-stream.h"
+#include "vmstate1-enum-types.h"
+#include "vmstate1-states.h"
 #include "vmstate1-connect.h"
 #include "vmstate1-helper.h"
 #include "vmstate1-register.h"
-#include "vmstate1-manager.h"
+#include "vmstate1-helper-info.h"
+#include "vmstate1-vm.h"
 
 #undef VMSTATE1_INSIDE

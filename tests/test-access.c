@@ -6,6 +6,7 @@
 #include <vmstate1.h>
 
 #include "harness/test-bus.h"
+#include "harness/test-log.h"
 #include "harness/test-recorder.h"
 
 #define PEER_PREFIX "org.example.Qemu"
@@ -74,12 +75,12 @@ assert_denied (Fixture         *fixture,
   g_autoptr(GError) error = NULL;
   g_autofree char *remote = NULL;
 
-  g_test_expect_message ("Vmstate1", G_LOG_LEVEL_WARNING,
+  test_log_expect ("Vmstate1", G_LOG_LEVEL_INFO,
                          "Id 'guarded': caller * may not call *");
   g_assert_false (call (fixture, connection, method, &error));
-  g_test_assert_expected_messages ();
+  test_log_assert_expected ();
   remote = g_dbus_error_get_remote_error (error);
-  g_assert_cmpstr (remote, ==, "org.qemu.VMState1.Error.AccessDenied");
+  g_assert_cmpstr (remote, ==, "org.libvmstate1.Error.AccessDenied");
   g_assert_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_ACCESS_DENIED);
   if (strstr (error->message, method) == NULL
       || strstr (error->message,
@@ -115,9 +116,9 @@ test_uid (Fixture       *fixture,
   assert_denied (fixture, fixture->base.caller, "Load");
 
   /* The message says who called and what is allowed. */
-  g_test_expect_message ("Vmstate1", G_LOG_LEVEL_WARNING, "*");
+  test_log_expect ("Vmstate1", G_LOG_LEVEL_INFO, "*");
   g_assert_false (call (fixture, fixture->base.caller, "Save", &error));
-  g_test_assert_expected_messages ();
+  test_log_assert_expected ();
   g_assert_nonnull (strstr (error->message, ours));
   g_assert_nonnull (strstr (error->message, "allows only uid 424"));
   g_clear_error (&error);
@@ -228,15 +229,15 @@ test_other_uid (Fixture       *fixture,
                               VMSTATE1_OBJECT_PATH, VMSTATE1_INTERFACE ".Save",
                               NULL);
   g_assert_no_error (error);
-  g_test_expect_message ("Vmstate1", G_LOG_LEVEL_WARNING,
+  test_log_expect ("Vmstate1", G_LOG_LEVEL_INFO,
                          "Id 'guarded': caller * (uid 65534) may not call "
                          "Save; this helper allows only uid 0");
   g_subprocess_communicate_utf8_async (process, NULL, NULL, on_communicated,
                                        &finished);
   g_assert_true (test_wait_for (&finished.done, 10000));
-  g_test_assert_expected_messages ();
+  test_log_assert_expected ();
   g_assert_false (g_subprocess_get_successful (process));
-  if (strstr (finished.err, "org.qemu.VMState1.Error.AccessDenied") == NULL)
+  if (strstr (finished.err, "org.libvmstate1.Error.AccessDenied") == NULL)
     g_error ("dbus-send as nobody was not denied: %s%s", finished.out,
              finished.err);
   g_assert_cmpuint (fixture->recorder->saves, ==, 0);
@@ -253,6 +254,7 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  test_log_init ();
 
 #define ADD(path, func) \
   g_test_add ("/vmstate1/access/" path, Fixture, NULL, fixture_setup, func, \
