@@ -76,6 +76,20 @@ uid_cache_insert (Vmstate1UidCache *cache,
   key = g_strdup (sender);
   g_hash_table_insert (cache->uids, key, GSIZE_TO_POINTER ((gsize) uid + 1));
   g_queue_push_tail (&cache->order, key);
+
+  /* Once per new caller: cheap, and it shows the bound at work. */
+  {
+      g_autofree char *message = g_strdup_printf (
+          "caller %s is uid %u (%u callers remembered)", sender, uid,
+          g_hash_table_size (cache->uids));
+      g_autofree char *count = g_strdup_printf (
+          "%u", g_hash_table_size (cache->uids));
+
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
+                        "VMSTATE1_CALLER", sender,
+                        "VMSTATE1_CALLERS_REMEMBERED", count,
+                        "MESSAGE", "%s", message);
+  }
 }
 
 Vmstate1Access *

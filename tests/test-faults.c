@@ -50,7 +50,7 @@ spawn_fault_helper (Fixture           *fixture,
 typedef struct
 {
   gboolean done;
-  GBytes *blob;
+  Vmstate1States *states;
   GError *error;
 } SaveResult;
 
@@ -91,8 +91,31 @@ on_saved (GObject      *source,
 {
   SaveResult *save = user_data;
 
-  save->blob = vmstate1_save_all_finish (result, &save->error);
+  save->states = vmstate1_vm_save_finish (VMSTATE1_VM (source), result,
+                                          &save->error);
   save->done = TRUE;
+}
+
+/* The unique name of the helper with Id @id, as a Vm lists it. */
+static char *
+unique_name_of (Fixture    *fixture,
+                const char *id)
+{
+  g_autoptr(Vmstate1Vm) vm = vmstate1_vm_new (fixture->caller);
+  g_autoptr(GPtrArray) helpers = NULL;
+  g_autoptr(GError) error = NULL;
+
+  helpers = vmstate1_vm_list_helpers (vm, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < helpers->len; i++)
+    {
+      Vmstate1HelperInfo *info = g_ptr_array_index (helpers, i);
+
+      if (g_str_equal (vmstate1_helper_info_get_id (info), id))
+        return g_strdup (vmstate1_helper_info_get_unique_name (info));
+    }
+  g_error ("no helper with Id '%s' on the bus", id);
+  return NULL;
 }
 
 /* A helper killed in the middle of its Save: the caller learns at once,
@@ -105,18 +128,20 @@ test_helper_killed_mid_save (Fixture       *fixture,
   g_autoptr(GSubprocess) process = NULL;
   g_autofree char *line = NULL;
   SaveResult save = { 0 };
+  g_autoptr(Vmstate1Vm) vm = NULL;
   gint64 started;
 
   process = spawn_fault_helper (fixture, "doomed", "60000", &out);
   started = g_get_monotonic_time ();
-  vmstate1_save_all_full_async (fixture->caller, NULL, 20000, NULL, on_saved,
-                                &save);
+  vm = vmstate1_vm_new (fixture->caller);
+  vmstate1_vm_set_timeout_msec (vm, 20000);
+  vmstate1_vm_save_async (vm, NULL, on_saved, &save);
   line = read_line_iterating (out);
   g_assert_cmpstr (line, ==, "saving");
   g_subprocess_force_exit (process);
 
   g_assert_true (test_wait_for (&save.done, 15000));
-  g_assert_null (save.blob);
+  g_assert_null (save.states);
   g_assert_nonnull (save.error);
   if (strstr (save.error->message, "'doomed'") == NULL)
     g_error ("'%s' does not name the Id", save.error->message);
@@ -233,14 +258,11 @@ test_save_flood (Fixture       *fixture,
 {
   g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GHashTable) helpers = NULL;
-  const char *name;
+  g_autofree char *name = NULL;
   gsize after_first, after_last;
 
   process = spawn_fault_helper (fixture, "flooded", "1", &out);
-  helpers = vmstate1_list_helpers (fixture->caller, NULL, NULL);
-  name = g_hash_table_lookup (helpers, "flooded");
-  g_assert_nonnull (name);
+  name = unique_name_of (fixture, "flooded");
 
   /* The first floods grow malloc's arenas (GDBus writes from its own
    * thread) up to the peak of 100 replies in flight: measure after them. */
@@ -295,20 +317,16 @@ test_id_while_busy (Fixture       *fixture,
 {
   g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GHashTable) helpers = NULL;
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) props = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
-  const char *name;
+  g_autofree char *name = NULL;
   const char *id = NULL;
   gboolean saved = FALSE;
 
   process = spawn_fault_helper_full (fixture, "busy", "3000", TRUE, &out);
-  helpers = vmstate1_list_helpers (fixture->caller, NULL, &error);
-  g_assert_no_error (error);
-  name = g_hash_table_lookup (helpers, "busy");
-  g_assert_nonnull (name);
+  name = unique_name_of (fixture, "busy");
 
   g_dbus_connection_call (fixture->caller, name, VMSTATE1_OBJECT_PATH,
                           VMSTATE1_INTERFACE, "Save", NULL, NULL,
