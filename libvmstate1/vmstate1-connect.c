@@ -25,8 +25,7 @@ typedef struct
 {
   char *address;
   GCancellable *cancellable;   /* ours: the caller's, or the timeout */
-  GCancellable *caller_cancellable;
-  gulong caller_handler;
+  GSource *cancelled;          /* the caller's cancellable, in our context */
   GSource *timeout;
   gboolean timed_out;
   int timeout_msec;
@@ -37,10 +36,11 @@ static void
 connect_free (Connect *connect)
 {
   g_assert (connect->task == NULL);
-  if (connect->caller_handler != 0)
-    g_cancellable_disconnect (connect->caller_cancellable,
-                              connect->caller_handler);
-  g_clear_object (&connect->caller_cancellable);
+  if (connect->cancelled != NULL)
+    {
+      g_source_destroy (connect->cancelled);
+      g_source_unref (connect->cancelled);
+    }
   if (connect->timeout != NULL)
     {
       g_source_destroy (connect->timeout);
@@ -57,6 +57,8 @@ on_connect_timeout (gpointer user_data)
   Connect *connect = user_data;
   g_autoptr(GTask) task = g_steal_pointer (&connect->task);
 
+  if (task == NULL)
+    return G_SOURCE_REMOVE;
   /* Answer now: GDBus may still be stuck in Hello, which nothing but its
    * own 25 s timeout ends; on_connected drops what it brings. */
   connect->timed_out = TRUE;
@@ -65,6 +67,26 @@ on_connect_timeout (gpointer user_data)
                            "The bus at '%s' did not answer within %d ms (is "
                            "its dbus-daemon stopped?)", connect->address,
                            connect->timeout_msec);
+  return G_SOURCE_REMOVE;
+}
+
+/* The caller cancelled: answer at once, as for the timeout; GDBus may
+ * still be stuck in Hello, and on_connected drops what it brings. Runs
+ * in the task's context, like the other two ways it can end. */
+static gboolean
+on_async_cancelled (GCancellable *caller,
+                    gpointer      user_data)
+{
+  Connect *connect = user_data;
+  g_autoptr(GTask) task = g_steal_pointer (&connect->task);
+
+  g_cancellable_cancel (connect->cancellable);
+  if (connect->timeout != NULL)
+    g_source_destroy (connect->timeout);
+  if (task != NULL)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             "Connecting to the bus at '%s' was cancelled",
+                             connect->address);
   return G_SOURCE_REMOVE;
 }
 
@@ -96,6 +118,8 @@ on_connected (GObject      *source,
     }
   if (connect->timeout != NULL)
     g_source_destroy (connect->timeout);
+  if (connect->cancelled != NULL)
+    g_source_destroy (connect->cancelled);
   if (connection == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -171,10 +195,12 @@ vmstate1_connect_async (const char          *address,
 
   if (cancellable != NULL)
     {
-      connect->caller_cancellable = g_object_ref (cancellable);
-      connect->caller_handler = g_cancellable_connect (
-          cancellable, G_CALLBACK (on_caller_cancelled), connect->cancellable,
-          NULL);
+      connect->cancelled = g_cancellable_source_new (cancellable);
+      g_source_set_callback (connect->cancelled,
+                             G_SOURCE_FUNC (on_async_cancelled), connect,
+                             NULL);
+      g_source_set_static_name (connect->cancelled, "[vmstate1] connect cancelled");
+      g_source_attach (connect->cancelled, g_task_get_context (task));
     }
 
   /* GDBus bounds neither the handshake nor (in GLib 2.74) its Hello call

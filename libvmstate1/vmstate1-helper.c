@@ -26,8 +26,27 @@
  * %VMSTATE1_DATA_MAX_SIZE bytes, and a Load of more than that, fail with
  * an error that names the Id, the size and the limit, and the helper keeps
  * running. Any error a Save or Load function reports reaches the caller
- * (QEMU's log, or vmstate1_save_all()) as a named D-Bus error whose message
+ * (QEMU's log, or vmstate1_vm_save()) as a named D-Bus error whose message
  * starts with the helper's Id.
+ *
+ * Refused and failed calls are logged with g_log_structured() and the
+ * fields `VMSTATE1_ID`, `VMSTATE1_METHOD`, `VMSTATE1_CALLER`,
+ * `VMSTATE1_BYTES` and `VMSTATE1_USEC`, so that under systemd
+ * `journalctl VMSTATE1_ID=slirp-...` tells one helper's story. What a peer
+ * can cause (a refused caller, a Load over the limit or one the helper's
+ * function rejects) is %G_LOG_LEVEL_INFO, never a warning: no peer can
+ * end a helper run with `G_DEBUG=fatal-warnings` or flood its log. A Save
+ * that the helper's own function got wrong (empty, too large, failed) is
+ * %G_LOG_LEVEL_MESSAGE.
+ *
+ * Thread safety: a helper belongs to the thread whose thread-default main
+ * context was current when it was exported. Save, Load, the ::saved and
+ * ::loaded signals, the notifications of #Vmstate1Helper:exported and the
+ * export's callback all run in that context; call
+ * vmstate1_helper_unexport() and the setters from that thread too (unexport
+ * checks it: from a thread that runs another loop on that context it is a
+ * critical). Only the `Id` property is answered from GDBus's own thread,
+ * so QEMU finds a helper whose main loop is busy.
  */
 
 G_DEFINE_TYPE_WITH_PRIVATE (Vmstate1Helper, vmstate1_helper, G_TYPE_OBJECT)

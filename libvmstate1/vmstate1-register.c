@@ -36,6 +36,12 @@
  * ]|
  *
  * It is a #Vmstate1Helper underneath; language bindings use that class.
+ *
+ * Thread safety: vmstate1_register() and vmstate1_unregister() may be
+ * called from any thread (the table of registrations is locked); the
+ * callbacks of a registration run in the thread-default main context of
+ * the thread that registered it, and vmstate1_unregister() must be called
+ * from that thread, as vmstate1_helper_unexport().
  */
 
 /* registration id -> Vmstate1Helper */

@@ -428,6 +428,24 @@ test_connect_stopped_bus (Fixture       *fixture,
   g_test_message ("sync connect failed after %.1f s: %s", elapsed,
                   error->message);
 
+  /* The caller's cancel is answered at once too, whatever GDBus waits
+   * for underneath. */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    Connected cancelled = { 0 };
+
+    started = g_get_monotonic_time ();
+    vmstate1_connect_async (test_bus_get_address (fixture->bus), cancellable,
+                            on_connected, &cancelled);
+    g_timeout_add_once (200, (GSourceOnceFunc) g_cancellable_cancel,
+                        cancellable);
+    g_assert_true (test_wait_for (&cancelled.done, 15000));
+    elapsed = (g_get_monotonic_time () - started) / 1e6;
+    g_assert_error (cancelled.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_assert_cmpfloat (elapsed, <, 2.0);
+    g_clear_error (&cancelled.error);
+  }
+
   g_assert_cmpint (kill (test_bus_get_pid (fixture->bus), SIGCONT), ==, 0);
 }
 
