@@ -4,11 +4,18 @@
  *   counter-helper --dbus-address=unix:path=/run/vm.bus --dbus-id=counter
  *
  * On a migration destination start it with --dbus-incoming: it waits for
- * QEMU's Load before it starts counting, as libvirt's helpers do. */
+ * QEMU's Load before it starts counting, as libvirt's helpers do.
+ *
+ * Run by systemd as a Type=notify service (counter-helper.service), it
+ * says READY=1 only once it is exported and queued, so a unit ordered
+ * after it never starts QEMU before the helper is on the bus. */
 #include <glib-unix.h>
 #include <stdio.h>
 #include <string.h>
 #include <vmstate1.h>
+#ifdef COUNTER_HELPER_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 /* Saved as a format version byte then the value, big-endian: a version
  * lets a later helper read an older state, and makes the state non-empty
@@ -163,6 +170,13 @@ main (int    argc,
   g_print ("ready: Id '%s' on %s%s\n", id ? id : "counter",
            g_dbus_connection_get_unique_name (connection),
            incoming ? ", waiting for the incoming state" : "");
+#ifdef COUNTER_HELPER_HAVE_SYSTEMD
+  /* vmstate1_register() returned: the bus has queued us. Does nothing
+   * outside a Type=notify service (no $NOTIFY_SOCKET). */
+  sd_notifyf (0, "READY=1\nSTATUS=Id '%s' queued on the VM's bus as %s",
+              id ? id : "counter",
+              g_dbus_connection_get_unique_name (connection));
+#endif
   g_main_loop_run (loop);
 
   vmstate1_unregister (registration);

@@ -12,7 +12,7 @@ RUN_PACKAGES="dbus-daemon qemu-system-x86"
 TEST_PACKAGES="gobject-introspection libgirepository1.0-dev python3-gi
   gir1.2-glib-2.0 gjs gtk-doc-tools docbook-xsl xsltproc
   libglib2.0-doc libslirp-helper
-  valgrind clang libclang-rt-14-dev abigail-tools"
+  valgrind clang libclang-rt-14-dev abigail-tools libsystemd-dev valac"
 # What scripts/bench.sh needs on top: the Python helper's bindings, and
 # dbus-broker with systemd-socket-activate to start it.
 BENCH_PACKAGES="gobject-introspection libgirepository1.0-dev python3-gi
