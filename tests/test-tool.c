@@ -1,19 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vmstate1-tool driven as a user would, against helper processes on a
- * real private dbus-daemon. */
+ * real private dbus-daemon, and against hostile peers written here with
+ * bare GDBus. */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <vmstate1.h>
 
 #include "harness/test-bus.h"
 
-/* The first 368 bytes of a migration stream that QEMU 7.2 wrote
- * ("migrate exec:cat > FILE", -M none, two counter helpers with Ids 'x'
- * and 'yy' at 73): header, configuration, RAM, timer, dbus-vmstate (its
- * 64-byte blob, padding included) and globalstate sections, then
- * QEMU_VM_EOF. The JSON description that follows is left out. */
+/* A whole migration stream that QEMU 7.2 wrote ("migrate exec:cat >
+ * FILE", -M none, -object dbus-vmstate, two counter helpers with Ids 'x'
+ * and 'yy' loaded with 73): header, configuration, RAM, timer,
+ * dbus-vmstate (its 64-byte blob at offset 164, padding included) and
+ * globalstate sections, QEMU_VM_EOF, then the JSON VM description. */
 static const guint8 qemu_stream[] = {
   0x51, 0x45, 0x56, 0x4d, 0x00, 0x00, 0x00, 0x03, 0x07, 0x00, 0x00, 0x00,
   0x04, 0x6e, 0x6f, 0x6e, 0x65, 0x01, 0x00, 0x00, 0x00, 0x03, 0x03, 0x72,
@@ -23,8 +29,8 @@ static const guint8 qemu_stream[] = {
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x7e, 0x00, 0x00, 0x00,
   0x03, 0x04, 0x00, 0x00, 0x00, 0x00, 0x05, 0x74, 0x69, 0x6d, 0x65, 0x72,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x59, 0x6b, 0xc8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x22, 0x71, 0xbc, 0x7e, 0x00, 0x00, 0x00,
+  0x00, 0x75, 0x3f, 0x27, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x32, 0xf8, 0x1b, 0x7e, 0x00, 0x00, 0x00,
   0x00, 0x04, 0x00, 0x00, 0x00, 0x01, 0x19, 0x64, 0x62, 0x75, 0x73, 0x2d,
   0x76, 0x6d, 0x73, 0x74, 0x61, 0x74, 0x65, 0x2f, 0x64, 0x62, 0x75, 0x73,
   0x2d, 0x76, 0x6d, 0x73, 0x74, 0x61, 0x74, 0x65, 0x00, 0x00, 0x00, 0x00,
@@ -45,8 +51,137 @@ static const guint8 qemu_stream[] = {
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x7e, 0x00, 0x00, 0x00, 0x05, 0x00
+  0x00, 0x00, 0x7e, 0x00, 0x00, 0x00, 0x05, 0x00, 0x06, 0x00, 0x00, 0x02,
+  0xba, 0x7b, 0x22, 0x70, 0x61, 0x67, 0x65, 0x5f, 0x73, 0x69, 0x7a, 0x65,
+  0x22, 0x3a, 0x20, 0x34, 0x30, 0x39, 0x36, 0x2c, 0x20, 0x22, 0x64, 0x65,
+  0x76, 0x69, 0x63, 0x65, 0x73, 0x22, 0x3a, 0x20, 0x5b, 0x7b, 0x22, 0x6e,
+  0x61, 0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x74, 0x69, 0x6d, 0x65, 0x72,
+  0x22, 0x2c, 0x20, 0x22, 0x69, 0x6e, 0x73, 0x74, 0x61, 0x6e, 0x63, 0x65,
+  0x5f, 0x69, 0x64, 0x22, 0x3a, 0x20, 0x30, 0x2c, 0x20, 0x22, 0x76, 0x6d,
+  0x73, 0x64, 0x5f, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x74,
+  0x69, 0x6d, 0x65, 0x72, 0x22, 0x2c, 0x20, 0x22, 0x76, 0x65, 0x72, 0x73,
+  0x69, 0x6f, 0x6e, 0x22, 0x3a, 0x20, 0x32, 0x2c, 0x20, 0x22, 0x66, 0x69,
+  0x65, 0x6c, 0x64, 0x73, 0x22, 0x3a, 0x20, 0x5b, 0x7b, 0x22, 0x6e, 0x61,
+  0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x63, 0x70, 0x75, 0x5f, 0x74, 0x69,
+  0x63, 0x6b, 0x73, 0x5f, 0x6f, 0x66, 0x66, 0x73, 0x65, 0x74, 0x22, 0x2c,
+  0x20, 0x22, 0x74, 0x79, 0x70, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x69, 0x6e,
+  0x74, 0x36, 0x34, 0x22, 0x2c, 0x20, 0x22, 0x73, 0x69, 0x7a, 0x65, 0x22,
+  0x3a, 0x20, 0x38, 0x7d, 0x2c, 0x20, 0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65,
+  0x22, 0x3a, 0x20, 0x22, 0x75, 0x6e, 0x75, 0x73, 0x65, 0x64, 0x22, 0x2c,
+  0x20, 0x22, 0x74, 0x79, 0x70, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x75, 0x6e,
+  0x75, 0x73, 0x65, 0x64, 0x5f, 0x62, 0x75, 0x66, 0x66, 0x65, 0x72, 0x22,
+  0x2c, 0x20, 0x22, 0x73, 0x69, 0x7a, 0x65, 0x22, 0x3a, 0x20, 0x38, 0x7d,
+  0x2c, 0x20, 0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22,
+  0x63, 0x70, 0x75, 0x5f, 0x63, 0x6c, 0x6f, 0x63, 0x6b, 0x5f, 0x6f, 0x66,
+  0x66, 0x73, 0x65, 0x74, 0x22, 0x2c, 0x20, 0x22, 0x74, 0x79, 0x70, 0x65,
+  0x22, 0x3a, 0x20, 0x22, 0x69, 0x6e, 0x74, 0x36, 0x34, 0x22, 0x2c, 0x20,
+  0x22, 0x73, 0x69, 0x7a, 0x65, 0x22, 0x3a, 0x20, 0x38, 0x7d, 0x5d, 0x7d,
+  0x2c, 0x20, 0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22,
+  0x64, 0x62, 0x75, 0x73, 0x2d, 0x76, 0x6d, 0x73, 0x74, 0x61, 0x74, 0x65,
+  0x2f, 0x64, 0x62, 0x75, 0x73, 0x2d, 0x76, 0x6d, 0x73, 0x74, 0x61, 0x74,
+  0x65, 0x22, 0x2c, 0x20, 0x22, 0x69, 0x6e, 0x73, 0x74, 0x61, 0x6e, 0x63,
+  0x65, 0x5f, 0x69, 0x64, 0x22, 0x3a, 0x20, 0x30, 0x2c, 0x20, 0x22, 0x76,
+  0x6d, 0x73, 0x64, 0x5f, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22,
+  0x64, 0x62, 0x75, 0x73, 0x2d, 0x76, 0x6d, 0x73, 0x74, 0x61, 0x74, 0x65,
+  0x22, 0x2c, 0x20, 0x22, 0x76, 0x65, 0x72, 0x73, 0x69, 0x6f, 0x6e, 0x22,
+  0x3a, 0x20, 0x30, 0x2c, 0x20, 0x22, 0x66, 0x69, 0x65, 0x6c, 0x64, 0x73,
+  0x22, 0x3a, 0x20, 0x5b, 0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a,
+  0x20, 0x22, 0x64, 0x61, 0x74, 0x61, 0x5f, 0x73, 0x69, 0x7a, 0x65, 0x22,
+  0x2c, 0x20, 0x22, 0x74, 0x79, 0x70, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x75,
+  0x69, 0x6e, 0x74, 0x33, 0x32, 0x22, 0x2c, 0x20, 0x22, 0x73, 0x69, 0x7a,
+  0x65, 0x22, 0x3a, 0x20, 0x34, 0x7d, 0x2c, 0x20, 0x7b, 0x22, 0x6e, 0x61,
+  0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x64, 0x61, 0x74, 0x61, 0x22, 0x2c,
+  0x20, 0x22, 0x74, 0x79, 0x70, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x62, 0x75,
+  0x66, 0x66, 0x65, 0x72, 0x22, 0x2c, 0x20, 0x22, 0x73, 0x69, 0x7a, 0x65,
+  0x22, 0x3a, 0x20, 0x36, 0x34, 0x7d, 0x5d, 0x7d, 0x2c, 0x20, 0x7b, 0x22,
+  0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x67, 0x6c, 0x6f, 0x62,
+  0x61, 0x6c, 0x73, 0x74, 0x61, 0x74, 0x65, 0x22, 0x2c, 0x20, 0x22, 0x69,
+  0x6e, 0x73, 0x74, 0x61, 0x6e, 0x63, 0x65, 0x5f, 0x69, 0x64, 0x22, 0x3a,
+  0x20, 0x30, 0x2c, 0x20, 0x22, 0x76, 0x6d, 0x73, 0x64, 0x5f, 0x6e, 0x61,
+  0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x67, 0x6c, 0x6f, 0x62, 0x61, 0x6c,
+  0x73, 0x74, 0x61, 0x74, 0x65, 0x22, 0x2c, 0x20, 0x22, 0x76, 0x65, 0x72,
+  0x73, 0x69, 0x6f, 0x6e, 0x22, 0x3a, 0x20, 0x31, 0x2c, 0x20, 0x22, 0x66,
+  0x69, 0x65, 0x6c, 0x64, 0x73, 0x22, 0x3a, 0x20, 0x5b, 0x7b, 0x22, 0x6e,
+  0x61, 0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x73, 0x69, 0x7a, 0x65, 0x22,
+  0x2c, 0x20, 0x22, 0x74, 0x79, 0x70, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x75,
+  0x69, 0x6e, 0x74, 0x33, 0x32, 0x22, 0x2c, 0x20, 0x22, 0x73, 0x69, 0x7a,
+  0x65, 0x22, 0x3a, 0x20, 0x34, 0x7d, 0x2c, 0x20, 0x7b, 0x22, 0x6e, 0x61,
+  0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x72, 0x75, 0x6e, 0x73, 0x74, 0x61,
+  0x74, 0x65, 0x22, 0x2c, 0x20, 0x22, 0x74, 0x79, 0x70, 0x65, 0x22, 0x3a,
+  0x20, 0x22, 0x62, 0x75, 0x66, 0x66, 0x65, 0x72, 0x22, 0x2c, 0x20, 0x22,
+  0x73, 0x69, 0x7a, 0x65, 0x22, 0x3a, 0x20, 0x31, 0x30, 0x30, 0x7d, 0x5d,
+  0x7d, 0x5d, 0x7d
 };
+
+/* The same VM without -object dbus-vmstate. */
+static const guint8 qemu_stream_no_section[] = {
+  0x51, 0x45, 0x56, 0x4d, 0x00, 0x00, 0x00, 0x03, 0x07, 0x00, 0x00, 0x00,
+  0x04, 0x6e, 0x6f, 0x6e, 0x65, 0x01, 0x00, 0x00, 0x00, 0x02, 0x03, 0x72,
+  0x61, 0x6d, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x10, 0x7e, 0x00, 0x00, 0x00, 0x02, 0x03, 0x00, 0x00, 0x00, 0x02,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x7e, 0x00, 0x00, 0x00,
+  0x02, 0x04, 0x00, 0x00, 0x00, 0x00, 0x05, 0x74, 0x69, 0x6d, 0x65, 0x72,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0xb8, 0xf1, 0x7c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x50, 0x67, 0xa0, 0x7e, 0x00, 0x00, 0x00,
+  0x00, 0x04, 0x00, 0x00, 0x00, 0x04, 0x0b, 0x67, 0x6c, 0x6f, 0x62, 0x61,
+  0x6c, 0x73, 0x74, 0x61, 0x74, 0x65, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x01, 0x00, 0x00, 0x00, 0x08, 0x72, 0x75, 0x6e, 0x6e, 0x69, 0x6e,
+  0x67, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7e, 0x00,
+  0x00, 0x00, 0x04, 0x00, 0x06, 0x00, 0x00, 0x01, 0xe6, 0x7b, 0x22, 0x70,
+  0x61, 0x67, 0x65, 0x5f, 0x73, 0x69, 0x7a, 0x65, 0x22, 0x3a, 0x20, 0x34,
+  0x30, 0x39, 0x36, 0x2c, 0x20, 0x22, 0x64, 0x65, 0x76, 0x69, 0x63, 0x65,
+  0x73, 0x22, 0x3a, 0x20, 0x5b, 0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22,
+  0x3a, 0x20, 0x22, 0x74, 0x69, 0x6d, 0x65, 0x72, 0x22, 0x2c, 0x20, 0x22,
+  0x69, 0x6e, 0x73, 0x74, 0x61, 0x6e, 0x63, 0x65, 0x5f, 0x69, 0x64, 0x22,
+  0x3a, 0x20, 0x30, 0x2c, 0x20, 0x22, 0x76, 0x6d, 0x73, 0x64, 0x5f, 0x6e,
+  0x61, 0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x74, 0x69, 0x6d, 0x65, 0x72,
+  0x22, 0x2c, 0x20, 0x22, 0x76, 0x65, 0x72, 0x73, 0x69, 0x6f, 0x6e, 0x22,
+  0x3a, 0x20, 0x32, 0x2c, 0x20, 0x22, 0x66, 0x69, 0x65, 0x6c, 0x64, 0x73,
+  0x22, 0x3a, 0x20, 0x5b, 0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a,
+  0x20, 0x22, 0x63, 0x70, 0x75, 0x5f, 0x74, 0x69, 0x63, 0x6b, 0x73, 0x5f,
+  0x6f, 0x66, 0x66, 0x73, 0x65, 0x74, 0x22, 0x2c, 0x20, 0x22, 0x74, 0x79,
+  0x70, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x69, 0x6e, 0x74, 0x36, 0x34, 0x22,
+  0x2c, 0x20, 0x22, 0x73, 0x69, 0x7a, 0x65, 0x22, 0x3a, 0x20, 0x38, 0x7d,
+  0x2c, 0x20, 0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22,
+  0x75, 0x6e, 0x75, 0x73, 0x65, 0x64, 0x22, 0x2c, 0x20, 0x22, 0x74, 0x79,
+  0x70, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x75, 0x6e, 0x75, 0x73, 0x65, 0x64,
+  0x5f, 0x62, 0x75, 0x66, 0x66, 0x65, 0x72, 0x22, 0x2c, 0x20, 0x22, 0x73,
+  0x69, 0x7a, 0x65, 0x22, 0x3a, 0x20, 0x38, 0x7d, 0x2c, 0x20, 0x7b, 0x22,
+  0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x63, 0x70, 0x75, 0x5f,
+  0x63, 0x6c, 0x6f, 0x63, 0x6b, 0x5f, 0x6f, 0x66, 0x66, 0x73, 0x65, 0x74,
+  0x22, 0x2c, 0x20, 0x22, 0x74, 0x79, 0x70, 0x65, 0x22, 0x3a, 0x20, 0x22,
+  0x69, 0x6e, 0x74, 0x36, 0x34, 0x22, 0x2c, 0x20, 0x22, 0x73, 0x69, 0x7a,
+  0x65, 0x22, 0x3a, 0x20, 0x38, 0x7d, 0x5d, 0x7d, 0x2c, 0x20, 0x7b, 0x22,
+  0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x67, 0x6c, 0x6f, 0x62,
+  0x61, 0x6c, 0x73, 0x74, 0x61, 0x74, 0x65, 0x22, 0x2c, 0x20, 0x22, 0x69,
+  0x6e, 0x73, 0x74, 0x61, 0x6e, 0x63, 0x65, 0x5f, 0x69, 0x64, 0x22, 0x3a,
+  0x20, 0x30, 0x2c, 0x20, 0x22, 0x76, 0x6d, 0x73, 0x64, 0x5f, 0x6e, 0x61,
+  0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x67, 0x6c, 0x6f, 0x62, 0x61, 0x6c,
+  0x73, 0x74, 0x61, 0x74, 0x65, 0x22, 0x2c, 0x20, 0x22, 0x76, 0x65, 0x72,
+  0x73, 0x69, 0x6f, 0x6e, 0x22, 0x3a, 0x20, 0x31, 0x2c, 0x20, 0x22, 0x66,
+  0x69, 0x65, 0x6c, 0x64, 0x73, 0x22, 0x3a, 0x20, 0x5b, 0x7b, 0x22, 0x6e,
+  0x61, 0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x73, 0x69, 0x7a, 0x65, 0x22,
+  0x2c, 0x20, 0x22, 0x74, 0x79, 0x70, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x75,
+  0x69, 0x6e, 0x74, 0x33, 0x32, 0x22, 0x2c, 0x20, 0x22, 0x73, 0x69, 0x7a,
+  0x65, 0x22, 0x3a, 0x20, 0x34, 0x7d, 0x2c, 0x20, 0x7b, 0x22, 0x6e, 0x61,
+  0x6d, 0x65, 0x22, 0x3a, 0x20, 0x22, 0x72, 0x75, 0x6e, 0x73, 0x74, 0x61,
+  0x74, 0x65, 0x22, 0x2c, 0x20, 0x22, 0x74, 0x79, 0x70, 0x65, 0x22, 0x3a,
+  0x20, 0x22, 0x62, 0x75, 0x66, 0x66, 0x65, 0x72, 0x22, 0x2c, 0x20, 0x22,
+  0x73, 0x69, 0x7a, 0x65, 0x22, 0x3a, 0x20, 0x31, 0x30, 0x30, 0x7d, 0x5d,
+  0x7d, 0x5d, 0x7d
+};
+
+/* Where the blob's count sits in qemu_stream: 2 entries. */
+#define QEMU_STREAM_COUNT_OFFSET 164
 
 typedef struct
 {
@@ -82,6 +217,8 @@ fixture_teardown (Fixture       *fixture,
     {
       GSubprocess *process = g_ptr_array_index (fixture->helpers, i);
 
+      /* A stopped helper gets its SIGTERM once it runs again. */
+      g_subprocess_send_signal (process, SIGCONT);
       g_subprocess_send_signal (process, SIGTERM);
       g_subprocess_wait (process, NULL, NULL);
     }
@@ -89,7 +226,7 @@ fixture_teardown (Fixture       *fixture,
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
       g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
-      g_unlink (path);
+      g_remove (path);
     }
   g_rmdir (fixture->dir);
   g_free (fixture->dir);
@@ -105,14 +242,37 @@ assert_has (const char *text,
     g_error ("'%s' does not say '%s'", text, words);
 }
 
+static void
+assert_lacks (const char *text,
+              const char *words)
+{
+  if (strstr (text, words) != NULL)
+    g_error ("'%s' says '%s'", text, words);
+}
+
+/* No byte that a terminal would act on. */
+static void
+assert_no_escape (const char *what,
+                  GBytes     *bytes)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+
+  if (memchr (data, 0x1b, size) != NULL || memchr (data, 0x07, size) != NULL
+      || memchr (data, '\r', size) != NULL)
+    g_error ("%s has a raw control character: %.*s", what, (int) size,
+             (const char *) data);
+}
+
 /* Starts a counter helper that does not count by itself (its state stays
  * at 0 unless loaded), and returns its unique name. */
 static char *
-start_counter (Fixture    *fixture,
-               TestBus    *bus,
-               const char *id,
-               gboolean    incoming,
-               GDataInputStream **out_stream)
+start_counter_full (Fixture            *fixture,
+                    TestBus            *bus,
+                    const char         *id,
+                    gboolean            incoming,
+                    GDataInputStream  **out_stream,
+                    GSubprocess       **out_process)
 {
   const char *path = g_getenv ("VMSTATE1_COUNTER_HELPER");
   g_autofree char *address_arg = NULL;
@@ -120,6 +280,7 @@ start_counter (Fixture    *fixture,
   g_autofree char *line = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   GSubprocess *process;
   const char *name;
 
@@ -127,9 +288,11 @@ start_counter (Fixture    *fixture,
   address_arg = g_strdup_printf ("--dbus-address=%s",
                                  test_bus_get_address (bus));
   id_arg = g_strdup_printf ("--dbus-id=%s", id);
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, path,
-                              address_arg, id_arg, "--interval=100000",
-                              incoming ? "--dbus-incoming" : NULL, NULL);
+  launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  process = g_subprocess_launcher_spawn (launcher, &error, path, address_arg,
+                                         id_arg, "--interval=100000",
+                                         incoming ? "--dbus-incoming" : NULL,
+                                         NULL);
   g_assert_no_error (error);
   g_ptr_array_add (fixture->helpers, process);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
@@ -141,7 +304,19 @@ start_counter (Fixture    *fixture,
   g_assert_nonnull (name);
   if (out_stream != NULL)
     *out_stream = g_steal_pointer (&out);
+  if (out_process != NULL)
+    *out_process = process;
   return g_strndup (name + 4, strcspn (name + 4, ","));
+}
+
+static char *
+start_counter (Fixture            *fixture,
+               TestBus            *bus,
+               const char         *id,
+               gboolean            incoming,
+               GDataInputStream  **out_stream)
+{
+  return start_counter_full (fixture, bus, id, incoming, out_stream, NULL);
 }
 
 static char *
@@ -160,7 +335,9 @@ typedef struct
   int status;
   GBytes *out;
   char *out_text;  /* out, NUL-terminated */
+  GBytes *err_bytes;
   char *err;
+  gint64 elapsed_msec;
 } ToolRun;
 
 static void
@@ -168,42 +345,36 @@ tool_run_clear (ToolRun *run)
 {
   g_clear_pointer (&run->out, g_bytes_unref);
   g_clear_pointer (&run->out_text, g_free);
+  g_clear_pointer (&run->err_bytes, g_bytes_unref);
   g_clear_pointer (&run->err, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ToolRun, tool_run_clear)
 
-/* Runs the tool with DBUS_SESSION_BUS_ADDRESS set to @address (unset if
- * NULL) and standard input from @input_path (empty if NULL). */
-static void
-run_tool (ToolRun     *run,
-          const char  *address,
-          const char  *input_path,
-          const char  *first_arg,
-          ...)
+/* Starts the tool with DBUS_SESSION_BUS_ADDRESS set to @address (unset if
+ * NULL) and standard input from @input_path (a pipe if NULL). */
+static GSubprocess *
+spawn_toolv (const char         *address,
+             const char         *input_path,
+             const char * const *args)
 {
   const char *tool = g_getenv ("VMSTATE1_TOOL");
   g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GBytes) err = NULL;
-  g_autoptr(GBytes) nothing = g_bytes_new (NULL, 0);
   g_autoptr(GError) error = NULL;
   GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE
                            | G_SUBPROCESS_FLAGS_STDERR_PIPE;
-  va_list args;
+  GSubprocess *process;
 
   g_assert_nonnull (tool);
   g_ptr_array_add (argv, (gpointer) tool);
-  va_start (args, first_arg);
-  for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
 
   if (input_path == NULL)
     flags |= G_SUBPROCESS_FLAGS_STDIN_PIPE;
-  launcher = g_subprocess_launcher_new (flags);
+  launcher = test_launcher_new (flags);
   if (input_path != NULL)
     g_subprocess_launcher_set_stdin_file_path (launcher, input_path);
   if (address != NULL)
@@ -215,18 +386,312 @@ run_tool (ToolRun     *run,
                                           (const char * const *) argv->pdata,
                                           &error);
   g_assert_no_error (error);
-  g_subprocess_communicate (process, input_path == NULL ? nothing : NULL,
-                            NULL, &run->out, &err, &error);
+  return process;
+}
+
+static char *
+bytes_to_text (GBytes *bytes)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  return size > 0 ? g_strndup (data, size) : g_strdup ("");
+}
+
+static void
+finish_tool (ToolRun     *run,
+             GSubprocess *process,
+             GBytes      *input,
+             gint64       started)
+{
+  g_autoptr(GBytes) nothing = g_bytes_new (NULL, 0);
+  g_autoptr(GError) error = NULL;
+  GOutputStream *stdin_pipe = g_subprocess_get_stdin_pipe (process);
+
+  g_subprocess_communicate (process,
+                            stdin_pipe != NULL ? (input ? input : nothing)
+                                               : NULL,
+                            NULL, &run->out, &run->err_bytes, &error);
   g_assert_no_error (error);
+  run->elapsed_msec = (g_get_monotonic_time () - started) / 1000;
   g_assert_true (g_subprocess_get_if_exited (process));
   run->status = g_subprocess_get_exit_status (process);
-  run->out_text = g_strndup (g_bytes_get_data (run->out, NULL),
-                             g_bytes_get_size (run->out));
-  run->err = g_strndup (g_bytes_get_data (err, NULL), g_bytes_get_size (err));
+  run->out_text = bytes_to_text (run->out);
+  run->err = bytes_to_text (run->err_bytes);
   if (g_test_verbose ())
-    g_printerr ("%s %s -> %d\n%s%s", tool, first_arg, run->status,
-                run->out_text, run->err);
+    g_printerr ("tool -> %d in %" G_GINT64_FORMAT " ms\n%s%s", run->status,
+                run->elapsed_msec, run->out_text, run->err);
 }
+
+/* Runs the tool to its end; @input (nullable) is written to its standard
+ * input when @input_path is NULL. */
+static void
+run_toolv (ToolRun            *run,
+           const char         *address,
+           const char         *input_path,
+           GBytes             *input,
+           const char * const *args)
+{
+  gint64 started = g_get_monotonic_time ();
+  g_autoptr(GSubprocess) process = spawn_toolv (address, input_path, args);
+
+  finish_tool (run, process, input, started);
+}
+
+static void
+run_tool (ToolRun     *run,
+          const char  *address,
+          const char  *input_path,
+          const char  *first_arg,
+          ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  va_list ap;
+
+  va_start (ap, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  run_toolv (run, address, input_path, NULL,
+             (const char * const *) args->pdata);
+}
+
+static void
+write_file (const char   *path,
+            const void   *data,
+            gsize         size)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, data, size, &error);
+  g_assert_no_error (error);
+}
+
+static GBytes *
+read_file (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+  gsize size;
+
+  g_file_get_contents (path, &contents, &size, &error);
+  g_assert_no_error (error);
+  return g_bytes_new_take (contents, size);
+}
+
+static JsonNode *
+parse_json (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+/* A helper written with bare GDBus, in a thread of its own (the tool
+ * runs while the test's main thread waits for it): whatever Id it is
+ * told, and a Save that fails with @save_error or, if NULL, never
+ * answers. */
+typedef struct
+{
+  char *address;
+  char *id;
+  char *save_error;
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+  GMutex lock;
+  GCond cond;
+  gboolean ready;
+  gboolean save_called;
+  char *unique_name;
+  GPtrArray *held;  /* invocations never answered */
+} RawHelper;
+
+static const char raw_helper_xml[] =
+  "<node>"
+  "  <interface name='org.qemu.VMState1'>"
+  "    <property name='Id' type='s' access='read'/>"
+  "    <method name='Load'><arg name='data' type='ay' direction='in'/></method>"
+  "    <method name='Save'><arg name='data' type='ay' direction='out'/></method>"
+  "  </interface>"
+  "</node>";
+
+static void
+raw_helper_method_call (GDBusConnection       *connection,
+                        const char            *sender,
+                        const char            *object_path,
+                        const char            *interface_name,
+                        const char            *method_name,
+                        GVariant              *parameters,
+                        GDBusMethodInvocation *invocation,
+                        gpointer               user_data)
+{
+  RawHelper *helper = user_data;
+
+  g_mutex_lock (&helper->lock);
+  if (g_str_equal (method_name, "Save"))
+    helper->save_called = TRUE;
+  g_cond_broadcast (&helper->cond);
+  g_mutex_unlock (&helper->lock);
+
+  if (helper->save_error != NULL)
+    g_dbus_method_invocation_return_dbus_error (invocation,
+                                                "org.example.Hostile.Error",
+                                                helper->save_error);
+  else
+    g_ptr_array_add (helper->held, invocation);
+}
+
+static GVariant *
+raw_helper_get_property (GDBusConnection  *connection,
+                         const char       *sender,
+                         const char       *object_path,
+                         const char       *interface_name,
+                         const char       *property_name,
+                         GError          **error,
+                         gpointer          user_data)
+{
+  RawHelper *helper = user_data;
+
+  return g_variant_new_string (helper->id);
+}
+
+static const GDBusInterfaceVTable raw_helper_vtable = {
+  raw_helper_method_call, raw_helper_get_property, NULL, { 0 }
+};
+
+static gpointer
+raw_helper_thread (gpointer data)
+{
+  RawHelper *helper = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusNodeInfo) node = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  guint registration;
+
+  g_main_context_push_thread_default (helper->context);
+  node = g_dbus_node_info_new_for_xml (raw_helper_xml, &error);
+  g_assert_no_error (error);
+  connection = g_dbus_connection_new_for_address_sync (
+      helper->address,
+      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+          | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+      NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_set_exit_on_close (connection, FALSE);
+  registration = g_dbus_connection_register_object (
+      connection, VMSTATE1_OBJECT_PATH, node->interfaces[0],
+      &raw_helper_vtable, helper, NULL, &error);
+  g_assert_no_error (error);
+  /* In the queue, as QEMU's helpers are: no flags. */
+  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus",
+                                       "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)",
+                                                      VMSTATE1_BUS_NAME, 0),
+                                       G_VARIANT_TYPE ("(u)"),
+                                       G_DBUS_CALL_FLAGS_NONE, 5000, NULL,
+                                       &error);
+  g_assert_no_error (error);
+
+  g_mutex_lock (&helper->lock);
+  helper->unique_name = g_strdup (g_dbus_connection_get_unique_name (
+      connection));
+  helper->ready = TRUE;
+  g_cond_broadcast (&helper->cond);
+  g_mutex_unlock (&helper->lock);
+
+  g_main_loop_run (helper->loop);
+
+  g_dbus_connection_unregister_object (connection, registration);
+  g_ptr_array_set_size (helper->held, 0);
+  g_main_context_pop_thread_default (helper->context);
+  return NULL;
+}
+
+static RawHelper *
+raw_helper_start (const char *address,
+                  const char *id,
+                  const char *save_error)
+{
+  RawHelper *helper = g_new0 (RawHelper, 1);
+
+  helper->address = g_strdup (address);
+  helper->id = g_strdup (id);
+  helper->save_error = g_strdup (save_error);
+  helper->context = g_main_context_new ();
+  helper->loop = g_main_loop_new (helper->context, FALSE);
+  helper->held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_mutex_init (&helper->lock);
+  g_cond_init (&helper->cond);
+  helper->thread = g_thread_new ("raw-helper", raw_helper_thread, helper);
+  g_mutex_lock (&helper->lock);
+  while (!helper->ready)
+    g_cond_wait (&helper->cond, &helper->lock);
+  g_mutex_unlock (&helper->lock);
+  return helper;
+}
+
+/* Waits at most 10 s for a Save to reach the helper. */
+static gboolean
+raw_helper_wait_save (RawHelper *helper)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  gboolean called;
+
+  g_mutex_lock (&helper->lock);
+  while (!helper->save_called
+         && g_cond_wait_until (&helper->cond, &helper->lock, deadline))
+    ;
+  called = helper->save_called;
+  g_mutex_unlock (&helper->lock);
+  return called;
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+raw_helper_stop (RawHelper *helper)
+{
+  g_main_context_invoke (helper->context, quit_loop, helper->loop);
+  g_thread_join (helper->thread);
+  g_ptr_array_unref (helper->held);
+  g_main_loop_unref (helper->loop);
+  g_main_context_unref (helper->context);
+  g_mutex_clear (&helper->lock);
+  g_cond_clear (&helper->cond);
+  g_free (helper->unique_name);
+  g_free (helper->address);
+  g_free (helper->id);
+  g_free (helper->save_error);
+  g_free (helper);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RawHelper, raw_helper_stop)
+
+/* The blob of 'alpha' and 'beta' at 0, as counter helpers save it. */
+static GBytes *
+two_counters_blob (void)
+{
+  g_autoptr(Vmstate1States) states = vmstate1_states_new ();
+  g_autoptr(GBytes) zero = g_bytes_new_static ("\1\0\0\0\0\0\0\0\0", 9);
+
+  g_assert_true (vmstate1_states_add (states, "alpha", zero, NULL));
+  g_assert_true (vmstate1_states_add (states, "beta", zero, NULL));
+  return vmstate1_states_encode (states);
+}
+
+/* help and usage */
 
 static void
 test_help (Fixture       *fixture,
@@ -283,11 +748,8 @@ test_usage_errors (Fixture       *fixture,
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_auto(ToolRun) run = { 0, };
-      const char *const *args = cases[i].args;
 
-      run_tool (&run, address, NULL, args[0], args[0] ? args[1] : NULL,
-                args[0] && args[1] ? args[2] : NULL,
-                args[0] && args[1] && args[2] ? args[3] : NULL, NULL);
+      run_toolv (&run, address, NULL, NULL, cases[i].args);
       g_assert_cmpint (run.status, ==, 2);
       if (strstr (run.err, cases[i].says) == NULL)
         g_error ("case %u: '%s' does not say '%s'", i, run.err,
@@ -305,6 +767,8 @@ test_usage_errors (Fixture       *fixture,
   }
 }
 
+/* list */
+
 static void
 test_list (Fixture       *fixture,
            gconstpointer  data)
@@ -314,66 +778,63 @@ test_list (Fixture       *fixture,
                                           FALSE, NULL);
   g_autofree char *weird = start_counter (fixture, fixture->bus,
                                           "we\"ird\\id", FALSE, NULL);
-  g_autoptr(GVariant) parsed = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
-  const char *id, *name;
-  GVariantIter iter;
-  GVariant *entry;
-  guint n = 0;
 
   {
     g_auto(ToolRun) run = { 0, };
 
-    /* The session bus address by default. */
+    /* The session bus address by default; queue order. */
     run_tool (&run, address, NULL, "list", NULL);
     g_assert_cmpint (run.status, ==, 0);
-    line = g_strdup_printf ("alpha       %s\n", alpha);
-    assert_has (run.out_text, line);
-    assert_has (run.out_text, weird);
+    line = g_strdup_printf ("alpha      %s\nwe\"ird\\id  %s\n", alpha, weird);
+    g_assert_cmpstr (run.out_text, ==, line);
   }
 
   {
     g_auto(ToolRun) run = { 0, };
+    g_autoptr(JsonNode) root = NULL;
+    JsonArray *array;
+    JsonObject *entry;
 
     run_tool (&run, NULL, NULL, "--address", address, "list", "--json",
               NULL);
     g_assert_cmpint (run.status, ==, 0);
-    /* This JSON is also GVariant text: an array of string dictionaries. */
-    parsed = g_variant_parse (G_VARIANT_TYPE ("aa{ss}"), run.out_text, NULL,
-                              NULL, &error);
-    g_assert_no_error (error);
-    g_variant_iter_init (&iter, parsed);
-    while ((entry = g_variant_iter_next_value (&iter)) != NULL)
-      {
-        g_assert_true (g_variant_lookup (entry, "id", "&s", &id));
-        g_assert_true (g_variant_lookup (entry, "name", "&s", &name));
-        if (n == 0)
-          {
-            g_assert_cmpstr (id, ==, "alpha");
-            g_assert_cmpstr (name, ==, alpha);
-          }
-        else
-          {
-            g_assert_cmpstr (id, ==, "we\"ird\\id");
-            g_assert_cmpstr (name, ==, weird);
-          }
-        n++;
-        g_variant_unref (entry);
-      }
-    g_assert_cmpuint (n, ==, 2);
+    root = parse_json (run.out_text);
+    array = json_node_get_array (root);
+    g_assert_cmpuint (json_array_get_length (array), ==, 2);
+    entry = json_array_get_object_element (array, 0);
+    g_assert_cmpstr (json_object_get_string_member (entry, "id"), ==, "alpha");
+    g_assert_cmpstr (json_object_get_string_member (entry, "name"), ==, alpha);
+    entry = json_array_get_object_element (array, 1);
+    g_assert_cmpstr (json_object_get_string_member (entry, "id"), ==,
+                     "we\"ird\\id");
+    g_assert_cmpstr (json_object_get_string_member (entry, "name"), ==, weird);
   }
 
   /* An empty bus lists nothing and says so. */
   {
     g_auto(ToolRun) run = { 0, };
+    g_autoptr(JsonNode) root = NULL;
 
     run_tool (&run, test_bus_get_address (fixture->other_bus), NULL, "list",
               "--json", NULL);
     g_assert_cmpint (run.status, ==, 0);
-    g_assert_cmpstr (run.out_text, ==, "[]\n");
+    root = parse_json (run.out_text);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (root)), ==,
+                      0);
+  }
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, test_bus_get_address (fixture->other_bus), NULL, "list",
+              NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.out_text, ==, "");
+    assert_has (run.err, "no helper is queued");
   }
 }
+
+/* save, dump, load */
 
 static void
 test_save_dump_load (Fixture       *fixture,
@@ -382,10 +843,10 @@ test_save_dump_load (Fixture       *fixture,
   const char *address = test_bus_get_address (fixture->bus);
   const char *other = test_bus_get_address (fixture->other_bus);
   g_autofree char *file = g_build_filename (fixture->dir, "state.blob", NULL);
-  g_autofree char *contents = NULL;
+  g_autoptr(GBytes) contents = NULL;
+  g_autoptr(GBytes) expected = two_counters_blob ();
   g_autoptr(GDataInputStream) alpha_out = NULL;
   g_autoptr(GDataInputStream) beta_out = NULL;
-  gsize length;
   GStatBuf st;
 
   g_free (start_counter (fixture, fixture->bus, "alpha", FALSE, NULL));
@@ -397,10 +858,11 @@ test_save_dump_load (Fixture       *fixture,
     run_tool (&run, NULL, NULL, "--address", address, "save", "-o", file,
               NULL);
     g_assert_cmpint (run.status, ==, 0);
-    assert_has (run.err, "Saved 2 helpers");
-    g_assert_true (g_file_get_contents (file, &contents, &length, NULL));
-    /* count, then 'alpha' and 'beta' with a 9-byte state each. */
-    g_assert_cmpuint (length, ==, 4 + (4 + 5 + 4 + 9) + (4 + 4 + 4 + 9));
+    assert_has (run.err, "Saved 2 helpers: 'alpha' (9 bytes), 'beta' "
+                         "(9 bytes) into ");
+    contents = read_file (file);
+    g_assert_true (g_bytes_equal (contents, expected));
+    /* A new file is private. */
     g_assert_cmpint (g_stat (file, &st), ==, 0);
     g_assert_cmpint (st.st_mode & 0777, ==, 0600);
   }
@@ -411,8 +873,8 @@ test_save_dump_load (Fixture       *fixture,
 
     run_tool (&run, address, NULL, "save", NULL);
     g_assert_cmpint (run.status, ==, 0);
-    g_assert_cmpmem (g_bytes_get_data (run.out, NULL),
-                     g_bytes_get_size (run.out), contents, length);
+    g_assert_true (g_bytes_equal (run.out, expected));
+    assert_has (run.err, "into standard output");
   }
 
   {
@@ -428,14 +890,20 @@ test_save_dump_load (Fixture       *fixture,
 
   {
     g_auto(ToolRun) run = { 0, };
+    g_autoptr(JsonNode) root = NULL;
+    JsonArray *array;
 
     run_tool (&run, NULL, NULL, "dump", "--json", file, NULL);
     g_assert_cmpint (run.status, ==, 0);
-    g_assert_cmpstr (run.out_text, ==,
-                     "[\n"
-                     "  {\"id\": \"alpha\", \"size\": 9},\n"
-                     "  {\"id\": \"beta\", \"size\": 9}\n"
-                     "]\n");
+    root = parse_json (run.out_text);
+    array = json_node_get_array (root);
+    g_assert_cmpuint (json_array_get_length (array), ==, 2);
+    g_assert_cmpstr (json_object_get_string_member (
+                         json_array_get_object_element (array, 1), "id"),
+                     ==, "beta");
+    g_assert_cmpint (json_object_get_int_member (
+                         json_array_get_object_element (array, 1), "size"),
+                     ==, 9);
   }
 
   /* Into fresh helpers waiting for their state, from a file... */
@@ -457,12 +925,24 @@ test_save_dump_load (Fixture       *fixture,
     g_assert_cmpstr (beta_line, ==, "loaded counter=0, counting from here");
   }
 
-  /* ...and from standard input. */
+  /* ...from standard input redirected from a file... */
   {
     g_auto(ToolRun) run = { 0, };
     g_autofree char *alpha_line = NULL;
 
     run_tool (&run, other, file, "load", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    alpha_line = read_line (alpha_out);
+    g_assert_cmpstr (alpha_line, ==, "loaded counter=0");
+  }
+
+  /* ...and from a pipe. */
+  {
+    g_auto(ToolRun) run = { 0, };
+    g_autofree char *alpha_line = NULL;
+    const char *const args[] = { "load", "-i", "-", NULL };
+
+    run_toolv (&run, other, NULL, expected, args);
     g_assert_cmpint (run.status, ==, 0);
     alpha_line = read_line (alpha_out);
     g_assert_cmpstr (alpha_line, ==, "loaded counter=0");
@@ -487,6 +967,7 @@ test_missing_id (Fixture       *fixture,
               file, NULL);
     g_assert_cmpint (run.status, ==, 1);
     assert_has (run.err, "'ghost'");
+    assert_lacks (run.err, "Saved");
     g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
   }
 
@@ -505,50 +986,63 @@ test_missing_id (Fixture       *fixture,
   /* A blob with an Id that no helper has is not loaded at all. */
   {
     g_auto(ToolRun) run = { 0, };
-    g_autoptr(GHashTable) states = g_hash_table_new (g_str_hash, g_str_equal);
+    g_autoptr(Vmstate1States) states = vmstate1_states_new ();
     g_autoptr(GBytes) state = g_bytes_new_static ("\1\0\0\0\0\0\0\0\7", 9);
     g_autoptr(GBytes) blob = NULL;
 
-    g_hash_table_insert (states, "alpha", state);
-    g_hash_table_insert (states, "ghost", state);
-    blob = vmstate1_stream_encode (states, NULL);
-    g_assert_true (g_file_set_contents (file, g_bytes_get_data (blob, NULL),
-                                        g_bytes_get_size (blob), NULL));
+    g_assert_true (vmstate1_states_add (states, "alpha", state, NULL));
+    g_assert_true (vmstate1_states_add (states, "ghost", state, NULL));
+    blob = vmstate1_states_encode (states);
+    write_file (file, g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
     run_tool (&run, address, NULL, "load", "-i", file, NULL);
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.err, "Id 'ghost'");
-    assert_has (run.err, "no helper was loaded");
+    assert_has (run.err, "'ghost'");
   }
 }
+
+/* QEMU migration streams and libvirt save images */
 
 static void
 test_qemu_stream (Fixture       *fixture,
                   gconstpointer  data)
 {
   g_autofree char *file = g_build_filename (fixture->dir, "mig.bin", NULL);
-  g_autofree char *junk = g_build_filename (fixture->dir, "junk", NULL);
+  g_autoptr(GBytes) stream = g_bytes_new_static (qemu_stream,
+                                                 sizeof qemu_stream);
   g_autoptr(GDataInputStream) x_out = NULL;
+  g_autoptr(GDataInputStream) yy_out = NULL;
 
-  g_assert_true (g_file_set_contents (file, (const char *) qemu_stream,
-                                      sizeof qemu_stream, NULL));
+  write_file (file, qemu_stream, sizeof qemu_stream);
   {
     g_auto(ToolRun) run = { 0, };
 
     run_tool (&run, NULL, NULL, "dump", file, NULL);
     g_assert_cmpint (run.status, ==, 0);
-    assert_has (run.out_text, "dbus-vmstate blob of 64 bytes, 2 entries "
-                              "(23 bytes of padding");
-    assert_has (run.out_text, "from the dbus-vmstate section at offset 121 "
-                              "of a QEMU migration stream");
+    assert_has (run.out_text, "a QEMU migration stream, whose dbus-vmstate "
+                              "section holds 2 entries\n");
     assert_has (run.out_text,
                 "Id 'x': 9 bytes: 01 00 00 00 00 00 00 00 49\n");
     assert_has (run.out_text,
                 "Id 'yy': 9 bytes: 01 00 00 00 00 00 00 00 49\n");
   }
 
-  /* Helpers restored straight from what QEMU wrote. */
+  /* From a pipe: read as a stream, not mapped nor sought. */
+  {
+    g_auto(ToolRun) run = { 0, };
+    g_autoptr(JsonNode) root = NULL;
+    const char *const args[] = { "dump", "--json", "-", NULL };
+
+    run_toolv (&run, NULL, NULL, stream, args);
+    g_assert_cmpint (run.status, ==, 0);
+    root = parse_json (run.out_text);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (root)), ==,
+                      2);
+  }
+
+  /* Helpers restored straight from what QEMU wrote, from a file and from
+   * a pipe. */
   g_free (start_counter (fixture, fixture->bus, "x", TRUE, &x_out));
-  g_free (start_counter (fixture, fixture->bus, "yy", TRUE, NULL));
+  g_free (start_counter (fixture, fixture->bus, "yy", TRUE, &yy_out));
   {
     g_auto(ToolRun) run = { 0, };
     g_autofree char *line = NULL;
@@ -556,28 +1050,120 @@ test_qemu_stream (Fixture       *fixture,
     run_tool (&run, test_bus_get_address (fixture->bus), NULL, "load", "-i",
               file, NULL);
     g_assert_cmpint (run.status, ==, 0);
+    assert_has (run.out_text, "the dbus-vmstate section of a QEMU migration "
+                              "stream");
     line = read_line (x_out);
     g_assert_cmpstr (line, ==, "loaded counter=73, counting from here");
   }
+  {
+    g_auto(ToolRun) run = { 0, };
+    g_autofree char *line = NULL;
+    const char *const args[] = { "load", NULL };
 
-  /* Neither a blob nor a stream; no file at all. */
-  g_assert_true (g_file_set_contents (junk, "QEVM\0\0\0\3 and nothing", 20,
-                                      NULL));
+    run_toolv (&run, test_bus_get_address (fixture->bus), NULL, stream, args);
+    g_assert_cmpint (run.status, ==, 0);
+    line = read_line (yy_out);
+    g_assert_cmpstr (line, ==, "loaded counter=73, counting from here");
+  }
+}
+
+/* 0.1 searched the stream for the section's name and reported any
+ * failure as "no dbus-vmstate section": a stream whose section is there
+ * but corrupt must say so, with the offset. */
+static void
+test_stream_errors (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *file = g_build_filename (fixture->dir, "mig.bin", NULL);
+  g_autofree guint8 *corrupt = g_memdup2 (qemu_stream, sizeof qemu_stream);
+
+  /* A count of 3 for 2 entries: the third is read from the padding. */
+  g_assert_cmpint (corrupt[QEMU_STREAM_COUNT_OFFSET + 3], ==, 2);
+  corrupt[QEMU_STREAM_COUNT_OFFSET + 3] = 3;
+  write_file (file, corrupt, sizeof qemu_stream);
   {
     g_auto(ToolRun) run = { 0, };
 
-    run_tool (&run, NULL, NULL, "dump", junk, NULL);
+    run_tool (&run, NULL, NULL, "dump", file, NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    assert_has (run.err, "corrupt");
+    assert_has (run.err, "offset");
+    assert_lacks (run.err, "no dbus-vmstate section");
+  }
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    /* load says the same, before touching the bus. */
+    run_tool (&run, test_bus_get_address (fixture->bus), NULL, "load", "-i",
+              file, NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    assert_has (run.err, "corrupt");
+    assert_lacks (run.err, "no dbus-vmstate section");
+  }
+
+  /* No section at all. */
+  write_file (file, qemu_stream_no_section, sizeof qemu_stream_no_section);
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, NULL, NULL, "dump", file, NULL);
     g_assert_cmpint (run.status, ==, 1);
     assert_has (run.err, "no dbus-vmstate section");
+    assert_lacks (run.err, "corrupt");
   }
-  g_assert_true (g_file_set_contents (junk, "not a blob", -1, NULL));
+
+  /* Cut before its VM description: the reader cannot tell. */
+  write_file (file, qemu_stream, 0x170);
   {
     g_auto(ToolRun) run = { 0, };
 
-    run_tool (&run, NULL, NULL, "dump", junk, NULL);
+    run_tool (&run, NULL, NULL, "dump", file, NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    assert_has (run.err, "cannot tell");
+    assert_lacks (run.err, "no dbus-vmstate section");
+  }
+
+  /* Neither a blob nor a stream. */
+  write_file (file, "not a blob", 10);
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, NULL, NULL, "dump", file, NULL);
     g_assert_cmpint (run.status, ==, 1);
     assert_has (run.err, "Malformed dbus-vmstate blob");
   }
+
+  /* A blob with non-zero bytes after its last entry (0.1 took it). */
+  {
+    g_auto(ToolRun) run = { 0, };
+    g_autoptr(GBytes) blob = two_counters_blob ();
+    g_autoptr(GByteArray) bytes = g_byte_array_new ();
+
+    g_byte_array_append (bytes, g_bytes_get_data (blob, NULL),
+                         g_bytes_get_size (blob));
+    g_byte_array_append (bytes, (const guint8 *) "\0\0\1", 3);
+    write_file (file, bytes->data, bytes->len);
+    run_tool (&run, NULL, NULL, "dump", file, NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    assert_has (run.err, "offset");
+  }
+
+  /* Too large to be a blob: refused without reading it. */
+  {
+    g_auto(ToolRun) run = { 0, };
+    int fd = g_open (file, O_WRONLY | O_TRUNC, 0);
+
+    g_assert_cmpint (fd, >=, 0);
+    g_assert_cmpint (write (fd, "\0\0\0\1", 4), ==, 4);
+    g_assert_cmpint (ftruncate (fd, (off_t) 600 * 1024 * 1024), ==, 0);
+    close (fd);
+    run_tool (&run, NULL, NULL, "dump", file, NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    assert_has (run.err, "512 MiB");
+    g_unlink (file);
+  }
+
+  /* No file; a directory. */
   {
     g_auto(ToolRun) run = { 0, };
     g_autofree char *missing = g_build_filename (fixture->dir, "missing",
@@ -586,6 +1172,559 @@ test_qemu_stream (Fixture       *fixture,
     run_tool (&run, NULL, NULL, "dump", missing, NULL);
     g_assert_cmpint (run.status, ==, 1);
     assert_has (run.err, "cannot read");
+  }
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, NULL, NULL, "dump", fixture->dir, NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    assert_has (run.err, "cannot read");
+  }
+}
+
+/* A libvirt save image: its header (magic, version 2, XML length, was
+ * running, format 0 = raw, then 15 unused words, host byte order), the
+ * domain XML, then QEMU's stream. */
+static GBytes *
+libvirt_image (const char *magic)
+{
+  static const char xml[] = "<domain type='kvm'><name>vm</name></domain>";
+  GByteArray *image = g_byte_array_new ();
+  guint32 words[19] = { 2, sizeof xml, 1, 0, };
+
+  g_byte_array_append (image, (const guint8 *) magic, 16);
+  g_byte_array_append (image, (const guint8 *) words, sizeof words);
+  g_byte_array_append (image, (const guint8 *) xml, sizeof xml);
+  g_byte_array_append (image, qemu_stream, sizeof qemu_stream);
+  return g_byte_array_free_to_bytes (image);
+}
+
+static void
+test_libvirt_image (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *file = g_build_filename (fixture->dir, "vm.save", NULL);
+  g_autoptr(GBytes) image = libvirt_image ("LibvirtQemudSave");
+  g_autoptr(GBytes) partial = libvirt_image ("LibvirtQemudPart");
+
+  write_file (file, g_bytes_get_data (image, NULL), g_bytes_get_size (image));
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, NULL, NULL, "dump", file, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    assert_has (run.out_text, "a libvirt save image, whose dbus-vmstate "
+                              "section holds 2 entries");
+    assert_has (run.out_text, "Id 'yy': 9 bytes:");
+  }
+
+  /* A save that did not finish. */
+  {
+    g_auto(ToolRun) run = { 0, };
+    const char *const args[] = { "dump", "-", NULL };
+
+    run_toolv (&run, NULL, NULL, partial, args);
+    g_assert_cmpint (run.status, ==, 1);
+    assert_has (run.err, "libvirt save image");
+  }
+}
+
+/* save -o: what happens to each kind of file */
+
+/* Two counter helpers on the fixture's bus. */
+static void
+start_two_counters (Fixture *fixture)
+{
+  g_free (start_counter (fixture, fixture->bus, "alpha", FALSE, NULL));
+  g_free (start_counter (fixture, fixture->bus, "beta", FALSE, NULL));
+}
+
+typedef struct
+{
+  char *path;
+  GBytes *got;
+} FifoReader;
+
+static gpointer
+fifo_read_thread (gpointer data)
+{
+  FifoReader *reader = data;
+  g_autoptr(GByteArray) got = g_byte_array_new ();
+  guint8 buffer[4096];
+  gssize n;
+  int fd = g_open (reader->path, O_RDONLY, 0);  /* waits for the writer */
+
+  g_assert_cmpint (fd, >=, 0);
+  while ((n = read (fd, buffer, sizeof buffer)) > 0)
+    g_byte_array_append (got, buffer, n);
+  g_assert_cmpint (n, ==, 0);
+  close (fd);
+  reader->got = g_byte_array_free_to_bytes (g_steal_pointer (&got));
+  return NULL;
+}
+
+/* 0.1 renamed a regular file over the FIFO (g_file_set_contents): the
+ * reader waited forever and the FIFO was gone. */
+static void
+test_output_fifo (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *fifo = g_build_filename (fixture->dir, "fifo", NULL);
+  g_autoptr(GBytes) expected = two_counters_blob ();
+  FifoReader reader = { fifo, NULL };
+  GThread *thread;
+  GStatBuf st;
+
+  start_two_counters (fixture);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  thread = g_thread_new ("fifo-reader", fifo_read_thread, &reader);
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, test_bus_get_address (fixture->bus), NULL, "save", "-o",
+              fifo, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    assert_has (run.err, "Saved 2 helpers");
+  }
+  /* Still a FIFO (checked first: if it had been replaced, the reader
+   * would wait forever). */
+  g_assert_cmpint (g_lstat (fifo, &st), ==, 0);
+  g_assert_true (S_ISFIFO (st.st_mode));
+  g_thread_join (thread);
+  g_assert_true (g_bytes_equal (reader.got, expected));
+  g_bytes_unref (reader.got);
+}
+
+/* A character device of our own with the numbers of @system (/dev/null,
+ * /dev/full), or @system itself if nodes cannot be made here. */
+static char *
+make_device (Fixture    *fixture,
+             const char *system,
+             const char *name)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (system, &st), ==, 0);
+  g_assert_true (S_ISCHR (st.st_mode));
+  if (mknod (path, S_IFCHR | 0666, st.st_rdev) == 0)
+    return g_steal_pointer (&path);
+  g_test_message ("mknod %s: %s; using %s", path, g_strerror (errno), system);
+  return g_strdup (system);
+}
+
+/* 0.1, run as root, replaced /dev/null with a regular file. */
+static void
+test_output_chardev (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *null = make_device (fixture, "/dev/null", "null");
+  g_autofree char *full = make_device (fixture, "/dev/full", "full");
+  GStatBuf before, after;
+
+  start_two_counters (fixture);
+  g_assert_cmpint (g_lstat (null, &before), ==, 0);
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, test_bus_get_address (fixture->bus), NULL, "save", "-o",
+              null, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    assert_has (run.err, "Saved 2 helpers");
+  }
+  g_assert_cmpint (g_lstat (null, &after), ==, 0);
+  g_assert_true (S_ISCHR (after.st_mode));
+  g_assert_cmpuint (after.st_rdev, ==, before.st_rdev);
+  g_assert_cmpuint (after.st_ino, ==, before.st_ino);
+
+  /* A device that refuses the bytes: an error, and no "Saved". */
+  g_assert_cmpint (g_lstat (full, &before), ==, 0);
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, test_bus_get_address (fixture->bus), NULL, "save", "-o",
+              full, NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    assert_has (run.err, "cannot write the blob");
+    assert_lacks (run.err, "Saved");
+  }
+  g_assert_cmpint (g_lstat (full, &after), ==, 0);
+  g_assert_true (S_ISCHR (after.st_mode));
+  g_assert_cmpuint (after.st_rdev, ==, before.st_rdev);
+}
+
+static guint
+count_entries (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static void
+test_output_replace (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *file = g_build_filename (fixture->dir, "state.blob", NULL);
+  g_autoptr(GBytes) expected = two_counters_blob ();
+  g_autoptr(GBytes) got = NULL;
+  GStatBuf before, after;
+  int fd;
+
+  start_two_counters (fixture);
+  write_file (file, "an older save, longer than the new one: "
+                    "................................................", 90);
+  g_assert_cmpint (g_chmod (file, 0640), ==, 0);
+  /* Held open: what a reader of the old file sees does not change. */
+  fd = g_open (file, O_RDONLY, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (g_lstat (file, &before), ==, 0);
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, test_bus_get_address (fixture->bus), NULL, "save", "-o",
+              file, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  g_assert_cmpint (g_lstat (file, &after), ==, 0);
+  g_assert_true (S_ISREG (after.st_mode));
+  /* A new inode renamed over the old one, with its mode... */
+  g_assert_cmpuint (after.st_ino, !=, before.st_ino);
+  g_assert_cmpint (after.st_mode & 07777, ==, 0640);
+  got = read_file (file);
+  g_assert_true (g_bytes_equal (got, expected));
+  /* ...the old file whole for whoever had it open... */
+  {
+    char old[90];
+
+    g_assert_cmpint (read (fd, old, sizeof old), ==, 90);
+    g_assert_true (g_str_has_prefix (old, "an older save"));
+    close (fd);
+  }
+  /* ...and no temporary file left. */
+  g_assert_cmpuint (count_entries (fixture->dir), ==, 1);
+}
+
+/* A symlink is followed: its target is replaced, the link stays. */
+static void
+test_output_symlink (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *target = g_build_filename (fixture->dir, "target", NULL);
+  g_autofree char *link = g_build_filename (fixture->dir, "link", NULL);
+  g_autofree char *dangling = g_build_filename (fixture->dir, "dangling",
+                                                NULL);
+  g_autofree char *nowhere = g_build_filename (fixture->dir, "nowhere", NULL);
+  g_autofree char *points_to = NULL;
+  g_autoptr(GBytes) expected = two_counters_blob ();
+  g_autoptr(GBytes) got = NULL;
+  GStatBuf before, after;
+
+  start_two_counters (fixture);
+  write_file (target, "old", 3);
+  g_assert_cmpint (g_chmod (target, 0644), ==, 0);
+  g_assert_cmpint (symlink ("target", link), ==, 0);
+  g_assert_cmpint (g_stat (target, &before), ==, 0);
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, test_bus_get_address (fixture->bus), NULL, "save", "-o",
+              link, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  g_assert_cmpint (g_lstat (link, &after), ==, 0);
+  g_assert_true (S_ISLNK (after.st_mode));
+  points_to = g_file_read_link (link, NULL);
+  g_assert_cmpstr (points_to, ==, "target");
+  g_assert_cmpint (g_lstat (target, &after), ==, 0);
+  g_assert_true (S_ISREG (after.st_mode));
+  g_assert_cmpuint (after.st_ino, !=, before.st_ino);
+  g_assert_cmpint (after.st_mode & 07777, ==, 0644);
+  got = read_file (target);
+  g_assert_true (g_bytes_equal (got, expected));
+  g_assert_cmpuint (count_entries (fixture->dir), ==, 2);
+
+  /* A link that leads nowhere is refused, before any Save. */
+  g_assert_cmpint (symlink ("nowhere", dangling), ==, 0);
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, test_bus_get_address (fixture->bus), NULL, "save", "-o",
+              dangling, NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    assert_has (run.err, "symbolic link");
+    assert_lacks (run.err, "Saved");
+  }
+  g_assert_false (g_file_test (nowhere, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_output_directory (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  const char *address = test_bus_get_address (fixture->bus);
+  g_autoptr(RawHelper) helper = raw_helper_start (address, "quiet",
+                                                  "not to be called");
+  g_autofree char *dir = g_build_filename (fixture->dir, "dir", NULL);
+  g_autofree char *in_missing = g_build_filename (fixture->dir, "no", "file",
+                                                  NULL);
+  GStatBuf st;
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, address, NULL, "save", "-o", dir, NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    assert_has (run.err, "is a directory");
+    assert_lacks (run.err, "Saved");
+  }
+  g_assert_cmpint (g_lstat (dir, &st), ==, 0);
+  g_assert_true (S_ISDIR (st.st_mode));
+  g_assert_cmpuint (count_entries (dir), ==, 0);
+
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, address, NULL, "save", "-o", in_missing, NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    assert_has (run.err, "no directory");
+  }
+
+  /* Neither called the helper: a bad -o fails before any Save. */
+  g_assert_false (helper->save_called);
+}
+
+/* Terminal injection: Ids and messages from peers, Ids from files */
+
+static guint
+count_lines (const char *text)
+{
+  guint n = 0;
+
+  for (const char *p = text; *p != '\0'; p++)
+    n += *p == '\n';
+  return n;
+}
+
+#define HOSTILE_ID "evil\x1b]0;pwned\x07\nfake"
+#define HOSTILE_ERROR "\x1b[2K\rSaved 1 helper\nfake"
+
+static void
+test_hostile_peer (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  const char *address = test_bus_get_address (fixture->bus);
+  g_autoptr(RawHelper) helper = raw_helper_start (address, HOSTILE_ID,
+                                                  HOSTILE_ERROR);
+  g_autofree char *file = g_build_filename (fixture->dir, "evil.blob", NULL);
+
+  {
+    g_auto(ToolRun) run = { 0, };
+    g_autofree char *line = NULL;
+
+    run_tool (&run, address, NULL, "list", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    assert_no_escape ("list's output", run.out);
+    assert_no_escape ("list's errors", run.err_bytes);
+    /* One line: a newline in an Id cannot forge another. */
+    line = g_strdup_printf ("evil\\x1b]0;pwned\\x07\\x0afake  %s\n",
+                            helper->unique_name);
+    g_assert_cmpstr (run.out_text, ==, line);
+  }
+
+  /* JSON keeps the Id as it is, JSON-escaped. */
+  {
+    g_auto(ToolRun) run = { 0, };
+    g_autoptr(JsonNode) root = NULL;
+    JsonObject *entry;
+
+    run_tool (&run, address, NULL, "list", "--json", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    assert_no_escape ("list --json's output", run.out);
+    root = parse_json (run.out_text);
+    entry = json_array_get_object_element (json_node_get_array (root), 0);
+    g_assert_cmpstr (json_object_get_string_member (entry, "id"), ==,
+                     HOSTILE_ID);
+  }
+
+  /* Its Save fails with a message that would rewrite the line. */
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, address, NULL, "save", "-o", file, NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    assert_no_escape ("save's output", run.out);
+    assert_no_escape ("save's errors", run.err_bytes);
+    assert_has (run.err, "\\x1b");
+    assert_has (run.err, "evil\\x1b]0;pwned\\x07");
+    assert_has (run.err, "\\x1b[2K\\x0dSaved 1 helper\\x0afake");
+    g_assert_cmpuint (count_lines (run.err), ==, 1);
+    g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+  }
+
+  /* The same Id in a blob. */
+  {
+    g_autoptr(Vmstate1States) states = vmstate1_states_new ();
+    g_autoptr(GBytes) state = g_bytes_new_static ("\x1b[31m", 5);
+    g_autoptr(GBytes) blob = NULL;
+
+    g_assert_true (vmstate1_states_add (states, HOSTILE_ID, state, NULL));
+    blob = vmstate1_states_encode (states);
+    write_file (file, g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
+  }
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, NULL, NULL, "dump", file, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    assert_no_escape ("dump's output", run.out);
+    assert_has (run.out_text, "Id 'evil\\x1b]0;pwned\\x07\\x0afake': 5 bytes: "
+                              "1b 5b 33 31 6d\n");
+    g_assert_cmpuint (count_lines (run.out_text), ==, 2);
+  }
+  {
+    g_auto(ToolRun) run = { 0, };
+    g_autoptr(JsonNode) root = NULL;
+    JsonObject *entry;
+
+    run_tool (&run, NULL, NULL, "dump", "--json", file, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    assert_no_escape ("dump --json's output", run.out);
+    root = parse_json (run.out_text);
+    entry = json_array_get_object_element (json_node_get_array (root), 0);
+    g_assert_cmpstr (json_object_get_string_member (entry, "id"), ==,
+                     HOSTILE_ID);
+  }
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    /* No helper with that Id on the other bus: the error names it. */
+    run_tool (&run, test_bus_get_address (fixture->other_bus), NULL, "load",
+              "-i", file, NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    assert_no_escape ("load's errors", run.err_bytes);
+    assert_has (run.err, "evil\\x1b]0;pwned\\x07\\x0afake");
+    g_assert_cmpuint (count_lines (run.err), ==, 1);
+  }
+}
+
+/* Misleading messages and hangs */
+
+/* The bus dies while a helper is in Save: the bus is to blame. */
+static void
+test_bus_dies (Fixture       *fixture,
+               gconstpointer  data)
+{
+  const char *address = test_bus_get_address (fixture->bus);
+  g_autoptr(RawHelper) helper = raw_helper_start (address, "stuck", NULL);
+  g_autofree char *file = g_build_filename (fixture->dir, "state.blob", NULL);
+  const char *const args[] = { "--timeout", "20000", "save", "-o", file,
+                               NULL };
+  g_auto(ToolRun) run = { 0, };
+  g_autoptr(GSubprocess) process = NULL;
+  gint64 started = g_get_monotonic_time ();
+
+  process = spawn_toolv (address, NULL, args);
+  g_assert_true (raw_helper_wait_save (helper));
+  test_bus_kill (fixture->bus);
+  finish_tool (&run, process, NULL, started);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_cmpint (run.elapsed_msec, <, 10000);
+  assert_has (run.err, "the bus went away, not the helper");
+  assert_lacks (run.err, "did not answer");
+  assert_lacks (run.err, "Save failed");
+  assert_lacks (run.err, "Saved");
+  g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+}
+
+/* A stopped dbus-daemon accepts the connection and never answers: 0.1's
+ * list waited forever (it ignored --timeout) and save for 25 s. */
+static void
+test_stopped_bus (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  const char *address = test_bus_get_address (fixture->bus);
+  g_autofree char *file = g_build_filename (fixture->dir, "state.blob", NULL);
+  GPid pid = test_bus_get_pid (fixture->bus);
+
+  g_free (start_counter (fixture, fixture->bus, "alpha", FALSE, NULL));
+  g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, address, NULL, "--timeout", "500", "list", NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_cmpint (run.elapsed_msec, >=, 400);
+    g_assert_cmpint (run.elapsed_msec, <, 2500);
+    assert_has (run.err, "did not answer");
+    assert_has (run.err, "bus");
+  }
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    /* --timeout after the command works as well. */
+    run_tool (&run, address, NULL, "save", "--timeout", "500", "-o", file,
+              NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_cmpint (run.elapsed_msec, <, 2500);
+    assert_has (run.err, "did not answer");
+    assert_lacks (run.err, "Saved");
+    g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+  }
+  g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
+
+  /* Running again, the same bus answers. */
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, address, NULL, "--timeout", "5000", "list", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    assert_has (run.out_text, "alpha");
+  }
+}
+
+/* A helper that does not answer in --timeout fails the save, named: by
+ * its Id when it answered that much, by its unique name otherwise. */
+static void
+test_silent_helper (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  const char *address = test_bus_get_address (fixture->bus);
+  const char *other = test_bus_get_address (fixture->other_bus);
+  g_autoptr(RawHelper) helper = raw_helper_start (address, "stuck", NULL);
+  GSubprocess *alpha = NULL;
+  g_autofree char *alpha_name = NULL;
+
+  g_free (start_counter (fixture, fixture->bus, "beta", FALSE, NULL));
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, address, NULL, "--timeout", "500", "save", NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_cmpint (run.elapsed_msec, <, 3000);
+    assert_has (run.err, "'stuck'");
+    assert_has (run.err, "did not answer");
+    g_assert_cmpuint (g_bytes_get_size (run.out), ==, 0);
+  }
+
+  /* A stopped helper answers nothing at all. */
+  alpha_name = start_counter_full (fixture, fixture->other_bus, "alpha",
+                                   FALSE, NULL, &alpha);
+  g_subprocess_send_signal (alpha, SIGSTOP);
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    run_tool (&run, other, NULL, "--timeout", "500", "save", NULL);
+    g_subprocess_send_signal (alpha, SIGCONT);
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_cmpint (run.elapsed_msec, <, 3000);
+    assert_has (run.err, alpha_name);
+    assert_has (run.err, "did not answer");
   }
 }
 
@@ -605,6 +1744,17 @@ main (int    argc,
   ADD ("save-dump-load", test_save_dump_load);
   ADD ("missing-id", test_missing_id);
   ADD ("qemu-stream", test_qemu_stream);
+  ADD ("stream-errors", test_stream_errors);
+  ADD ("libvirt-image", test_libvirt_image);
+  ADD ("output/fifo", test_output_fifo);
+  ADD ("output/chardev", test_output_chardev);
+  ADD ("output/replace", test_output_replace);
+  ADD ("output/symlink", test_output_symlink);
+  ADD ("output/directory", test_output_directory);
+  ADD ("hostile-peer", test_hostile_peer);
+  ADD ("bus-dies", test_bus_dies);
+  ADD ("stopped-bus", test_stopped_bus);
+  ADD ("silent-helper", test_silent_helper);
 
 #undef ADD
 
