@@ -36,7 +36,7 @@ typedef struct
   gsize bytes;
   gint64 started;
   gint64 discovered;
-  guint64 epoch;          /* of the Vm's knowledge, when listing began */
+  Vmstate1VmWatch *watch; /* what changed on the bus since listing began */
 } Op;
 
 static void
@@ -51,6 +51,7 @@ op_free (Op *op)
   g_clear_pointer (&op->states, vmstate1_states_unref);
   g_clear_pointer (&op->selected, g_ptr_array_unref);
   g_clear_pointer (&op->peers, g_ptr_array_unref);
+  g_clear_pointer (&op->watch, _vmstate1_vm_unwatch);
   g_free (op);
 }
 
@@ -140,6 +141,36 @@ helper_call_error (HelperCall   *call,
   return _vmstate1_call_error (&context, error);
 }
 
+/* An answer from a connection whose Id changed or went after the Id was
+ * learnt (an unexport, a re-export under another Id on the same
+ * connection): it may come from another helper than the one the Id
+ * names, so it is not taken under that Id. */
+static gboolean
+helper_call_is_stale (HelperCall  *call,
+                      GError     **error)
+{
+  Op *op = g_task_get_task_data (call->task);
+  g_autofree char *id = NULL;
+
+  if (!_vmstate1_vm_watch_changed (op->watch, call->peer->unique_name,
+                                   call->peer->id))
+    return FALSE;
+  id = _vmstate1_escape (call->peer->id);
+  if (op->kind == VMSTATE1_VM_OP_LOAD)
+    g_set_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_LOAD_FAILED,
+                 "Id '%s': helper %s unexported or changed its Id during "
+                 "Load: the state for '%s' may have reached another helper "
+                 "on that connection; load again", id,
+                 call->peer->unique_name, id);
+  else
+    g_set_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_SAVE_FAILED,
+                 "Id '%s': helper %s unexported or changed its Id during "
+                 "Save: its answer may not be the state of '%s', so "
+                 "nothing was saved; save again", id,
+                 call->peer->unique_name, id);
+  return TRUE;
+}
+
 /* Save. */
 
 static void
@@ -179,6 +210,11 @@ on_save_reply (GObject      *source,
   if (reply == NULL)
     {
       op_fail (call->task, helper_call_error (call, error));
+      return;
+    }
+  if (helper_call_is_stale (call, &error))
+    {
+      op_fail (call->task, g_steal_pointer (&error));
       return;
     }
 
@@ -255,6 +291,11 @@ on_load_reply (GObject      *source,
   if (reply == NULL)
     {
       op_fail (call->task, helper_call_error (call, error));
+      return;
+    }
+  if (helper_call_is_stale (call, &error))
+    {
+      op_fail (call->task, g_steal_pointer (&error));
       return;
     }
   if (!_vmstate1_log_would_drop (G_LOG_LEVEL_DEBUG))
@@ -350,7 +391,7 @@ on_discovered (GObject      *source,
       Vmstate1Peer *peer = g_ptr_array_index (op->peers, i);
 
       if (peer->id != NULL)
-        _vmstate1_vm_remember (vm, op->epoch, peer->unique_name, peer->id);
+        _vmstate1_vm_remember (vm, op->watch, peer->unique_name, peer->id);
     }
 
   op->selected = _vmstate1_id_policy_select (
@@ -360,7 +401,6 @@ on_discovered (GObject      *source,
       op_fail (task, g_steal_pointer (&error));
       return;
     }
-  g_ptr_array_ref (op->selected);
 
   switch (op->kind)
     {
@@ -433,7 +473,9 @@ _vmstate1_vm_op_start (Vmstate1Vm          *self,
       return;
     }
 
-  op->epoch = _vmstate1_vm_get_epoch (self);
+  /* Before the bus is first asked: every change it signals from here on
+   * is one this operation may have missed. */
+  op->watch = _vmstate1_vm_watch (self);
   _vmstate1_discover_async (op->connection, op->timeout_msec,
                             _vmstate1_vm_known_id, self, op->cancellable,
                             on_discovered, g_steal_pointer (&task));

@@ -9,14 +9,22 @@ G_BEGIN_DECLS
  * Safe from any thread; kept true by the bus's own signals. */
 char *_vmstate1_vm_known_id (const char *unique_name,
                              gpointer    vm);
-/* Incremented by every change the bus signals: an Id read before it may
- * be stale, so remember() keeps what was learnt at @epoch only if no
- * change came in since. */
-guint64 _vmstate1_vm_get_epoch (Vmstate1Vm *self);
-void  _vmstate1_vm_remember (Vmstate1Vm *self,
-                             guint64     epoch,
-                             const char *unique_name,
-                             const char *id);
+/* What changed on the bus (a connection that left, or whose Id changed
+ * or went) while one operation was in flight, from before it first asks
+ * the bus. watch_changed() tells whether @unique_name's Id may no longer
+ * be @id: then an Id the operation learnt is stale, and an answer from
+ * that name may come from whatever the connection exports now.
+ * remember() keeps what was learnt only if it did not change. */
+typedef struct _Vmstate1VmWatch Vmstate1VmWatch;
+Vmstate1VmWatch *_vmstate1_vm_watch         (Vmstate1Vm      *self);
+gboolean         _vmstate1_vm_watch_changed (Vmstate1VmWatch *watch,
+                                             const char      *unique_name,
+                                             const char      *id);
+void             _vmstate1_vm_unwatch       (Vmstate1VmWatch *watch);
+void  _vmstate1_vm_remember (Vmstate1Vm      *self,
+                             Vmstate1VmWatch *watch,
+                             const char      *unique_name,
+                             const char      *id);
 void  _vmstate1_vm_forget   (Vmstate1Vm *self,
                              const char *unique_name);
 

@@ -48,7 +48,11 @@
  * leaves the bus (`NameOwnerChanged`) and one whose `Id` changes or goes
  * (`PropertiesChanged`, which libvmstate1 helpers emit when they export
  * and unexport, as the D-Bus specification asks of a property that
- * changes), and any helper whose call fails. A helper written without
+ * changes), and any helper whose call fails. A helper that leaves, or
+ * whose Id changes or goes, while a save or load is in flight fails it
+ * (%VMSTATE1_ERROR_SAVE_FAILED or %VMSTATE1_ERROR_LOAD_FAILED, naming the
+ * Id): its answer may come from another helper on that connection, and
+ * is never taken under the old Id. A helper written without
  * the library that changes its Id on one connection without emitting
  * `PropertiesChanged` is not followed.
  *
@@ -71,14 +75,26 @@ typedef struct
 {
   GMutex lock;
   GHashTable *known;   /* unique name -> Id */
-  guint64 epoch;
+  GPtrArray *watches;  /* of Vmstate1VmWatch: the operations in flight */
 } Knowledge;
+
+/* What changed on the bus while one operation was in flight. */
+struct _Vmstate1VmWatch
+{
+  gpointer knowledge;  /* a reference */
+  /* unique name -> the Id it said it has now, or NULL when it left, its
+   * Id went, or it said different things */
+  GHashTable *changed;
+  gboolean overflow;   /* more than could be listed: all of them */
+};
 
 static void
 knowledge_clear (gpointer data)
 {
   Knowledge *knowledge = data;
 
+  g_assert (knowledge->watches->len == 0);
+  g_ptr_array_unref (knowledge->watches);
   g_hash_table_unref (knowledge->known);
   g_mutex_clear (&knowledge->lock);
 }
@@ -91,6 +107,7 @@ knowledge_new (void)
   g_mutex_init (&knowledge->lock);
   knowledge->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             g_free);
+  knowledge->watches = g_ptr_array_new ();
   return knowledge;
 }
 
@@ -139,52 +156,136 @@ _vmstate1_vm_known_id (const char *unique_name,
                        gpointer    vm)
 {
   Knowledge *knowledge = VMSTATE1_VM (vm)->knowledge;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&knowledge->lock);
+  char *id;
 
-  return g_strdup (g_hash_table_lookup (knowledge->known, unique_name));
+  g_mutex_lock (&knowledge->lock);
+  id = g_strdup (g_hash_table_lookup (knowledge->known, unique_name));
+  g_mutex_unlock (&knowledge->lock);
+  return id;
 }
 
-guint64
-_vmstate1_vm_get_epoch (Vmstate1Vm *self)
+Vmstate1VmWatch *
+_vmstate1_vm_watch (Vmstate1Vm *self)
 {
   Knowledge *knowledge = self->knowledge;
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&knowledge->lock);
+  Vmstate1VmWatch *watch = g_new0 (Vmstate1VmWatch, 1);
 
-  return knowledge->epoch;
+  watch->knowledge = g_atomic_rc_box_acquire (knowledge);
+  watch->changed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          g_free);
+  g_ptr_array_add (knowledge->watches, watch);
+  return watch;
+}
+
+/* Whether the Id of @unique_name may no longer be @id. A connection
+ * that only said it has @id (the end of an export of that Id: its object
+ * answered with that Id from before) has not changed. */
+static gboolean
+watch_changed_locked (Vmstate1VmWatch *watch,
+                      const char      *unique_name,
+                      const char      *id)
+{
+  gpointer now;
+
+  if (watch->overflow)
+    return TRUE;
+  if (!g_hash_table_lookup_extended (watch->changed, unique_name, NULL, &now))
+    return FALSE;
+  return now == NULL || g_strcmp0 (now, id) != 0;
+}
+
+gboolean
+_vmstate1_vm_watch_changed (Vmstate1VmWatch *watch,
+                            const char      *unique_name,
+                            const char      *id)
+{
+  Knowledge *knowledge = watch->knowledge;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&knowledge->lock);
+
+  return watch_changed_locked (watch, unique_name, id);
+}
+
+static void
+watch_note_locked (Vmstate1VmWatch *watch,
+                   const char      *unique_name,
+                   const char      *id)
+{
+  gpointer before;
+
+  if (watch->overflow)
+    return;
+  if (g_hash_table_lookup_extended (watch->changed, unique_name, NULL,
+                                    &before))
+    {
+      if (before != NULL && g_strcmp0 (before, id) != 0)
+        g_hash_table_insert (watch->changed, g_strdup (unique_name), NULL);
+      return;
+    }
+  if (g_hash_table_size (watch->changed) >= KNOWN_MAX)
+    {
+      watch->overflow = TRUE;
+      g_hash_table_remove_all (watch->changed);
+      return;
+    }
+  g_hash_table_insert (watch->changed, g_strdup (unique_name),
+                       g_strdup (id));
 }
 
 void
-_vmstate1_vm_remember (Vmstate1Vm *self,
-                       guint64     epoch,
-                       const char *unique_name,
-                       const char *id)
+_vmstate1_vm_unwatch (Vmstate1VmWatch *watch)
+{
+  Knowledge *knowledge = watch->knowledge;
+
+  g_mutex_lock (&knowledge->lock);
+  g_ptr_array_remove_fast (knowledge->watches, watch);
+  g_mutex_unlock (&knowledge->lock);
+  g_hash_table_unref (watch->changed);
+  knowledge_unref (knowledge);
+  g_free (watch);
+}
+
+void
+_vmstate1_vm_remember (Vmstate1Vm      *self,
+                       Vmstate1VmWatch *watch,
+                       const char      *unique_name,
+                       const char      *id)
 {
   Knowledge *knowledge = self->knowledge;
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&knowledge->lock);
 
-  if (epoch != knowledge->epoch)
-    return;  /* something changed since the Id was read */
+  g_return_if_fail (watch->knowledge == knowledge);
+
+  if (watch_changed_locked (watch, unique_name, id))
+    return;  /* its Id changed or went since the operation began */
   if (g_hash_table_size (knowledge->known) >= KNOWN_MAX)
     g_hash_table_remove_all (knowledge->known);
   g_hash_table_insert (knowledge->known, g_strdup (unique_name),
                        g_strdup (id));
 }
 
+/* @id: the Id @unique_name says it has now; NULL when it left, its Id
+ * went, or it is not known. */
 static void
 knowledge_forget (Knowledge  *knowledge,
-                  const char *unique_name)
+                  const char *unique_name,
+                  const char *id)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&knowledge->lock);
 
-  knowledge->epoch++;
   g_hash_table_remove (knowledge->known, unique_name);
+  /* Every operation in flight learns of it: an answer it gets from that
+   * name may come from whatever the connection exports now. */
+  for (guint i = 0; i < knowledge->watches->len; i++)
+    watch_note_locked (g_ptr_array_index (knowledge->watches, i),
+                       unique_name, id);
 }
 
 void
 _vmstate1_vm_forget (Vmstate1Vm *self,
                      const char *unique_name)
 {
-  knowledge_forget (self->knowledge, unique_name);
+  knowledge_forget (self->knowledge, unique_name, NULL);
 }
 
 /* Runs in GDBus's worker thread, for every message, in the order they
@@ -219,7 +320,7 @@ knowledge_filter (GDBusConnection *connection,
       g_variant_get (body, "(&s&s&s)", &name, &old_owner, &new_owner);
       /* A unique name that goes never comes back. */
       if (name[0] == ':' && new_owner[0] == '\0')
-        knowledge_forget (knowledge, name);
+        knowledge_forget (knowledge, name, NULL);
     }
   else if (g_str_equal (member, "PropertiesChanged")
            && g_strcmp0 (g_dbus_message_get_path (message),
@@ -233,8 +334,21 @@ knowledge_filter (GDBusConnection *connection,
 
       g_variant_get_child (body, 0, "&s", &interface_name);
       if (g_str_equal (interface_name, VMSTATE1_INTERFACE))
-        /* Whatever it says, ask again next time: cheap, and safe. */
-        knowledge_forget (knowledge, g_dbus_message_get_sender (message));
+        {
+          g_autoptr(GVariant) changed = g_variant_get_child_value (body, 1);
+          g_autoptr(GVariant) invalidated = g_variant_get_child_value (body,
+                                                                      2);
+          g_autoptr(GVariant) id = NULL;
+          g_autofree const char **gone = g_variant_get_strv (invalidated,
+                                                             NULL);
+
+          if (!g_strv_contains (gone, "Id"))
+            id = g_variant_lookup_value (changed, "Id", G_VARIANT_TYPE_STRING);
+          /* Whatever it says, ask again next time: cheap, and safe. */
+          knowledge_forget (knowledge, g_dbus_message_get_sender (message),
+                            id != NULL ? g_variant_get_string (id, NULL)
+                                       : NULL);
+        }
     }
   return message;
 }
@@ -360,6 +474,8 @@ vmstate1_vm_class_init (Vmstate1VmClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  /* Errors from peers map to VMSTATE1_ERROR from the first reply on. */
+  (void) vmstate1_error_quark ();
   object_class->constructed = vmstate1_vm_constructed;
   object_class->dispose = vmstate1_vm_dispose;
   object_class->finalize = vmstate1_vm_finalize;
