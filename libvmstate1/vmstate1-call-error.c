@@ -35,6 +35,24 @@ _vmstate1_call_error (const Vmstate1CallContext *context,
   g_autofree char *text = NULL;
   g_autoptr(GError) local = g_error_copy (error);
 
+  /* A reply that came before this process first used the domain was not
+   * mapped to it: map it now, so a helper's code survives the bus. */
+  (void) vmstate1_error_quark ();
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR))
+    {
+      g_autofree char *name = g_dbus_error_get_remote_error (error);
+
+      if (name != NULL && g_str_has_prefix (name, "org.libvmstate1.Error."))
+        {
+          g_autoptr(GError) stripped = g_error_copy (error);
+
+          g_dbus_error_strip_remote_error (stripped);
+          g_clear_error (&local);
+          local = g_dbus_error_new_for_dbus_error (name, stripped->message);
+          error = local;
+        }
+    }
+
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_steal_pointer (&local);
 

@@ -46,7 +46,7 @@ G_BEGIN_DECLS
  *
  * Since: 0.1
  */
-typedef enum {
+typedef enum /*< underscore_name=vmstate1_error >*/ {
   VMSTATE1_ERROR_FAILED,
   VMSTATE1_ERROR_INVALID_ID,
   VMSTATE1_ERROR_DUPLICATE_ID,

@@ -121,7 +121,8 @@ release_name (Vmstate1Export *export)
 void
 _vmstate1_export_stop (Vmstate1Export *export)
 {
-  g_autoptr(Vmstate1Export) keep = _vmstate1_export_ref (export);
+  /* Alive to the end, whatever the helper drops meanwhile. */
+  G_GNUC_UNUSED g_autoptr(Vmstate1Export) keep = _vmstate1_export_ref (export);
   g_autoptr(Vmstate1Helper) helper = NULL;
 
   if (!export->active)

@@ -617,6 +617,8 @@ vmstate1_helper_class_init (Vmstate1HelperClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  /* Errors from peers map to VMSTATE1_ERROR from the first reply on. */
+  (void) vmstate1_error_quark ();
   object_class->finalize = vmstate1_helper_finalize;
   object_class->get_property = vmstate1_helper_get_property;
   object_class->set_property = vmstate1_helper_set_property;

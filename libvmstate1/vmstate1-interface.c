@@ -142,10 +142,12 @@ _vmstate1_id_check (const char      *id,
 
   if (rules == VMSTATE1_ID_RULES_HELPER && memchr (id, ',', len) != NULL)
     {
+      g_autofree char *shown = id_for_display (id, len);
+
       g_set_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_INVALID_ID,
-                   "The Id '%.*s' contains ',': QEMU splits its id-list on "
+                   "The Id '%s' contains ',': QEMU splits its id-list on "
                    "commas, so this helper could never be listed; choose an "
-                   "Id without commas", (int) len, id);
+                   "Id without commas", shown);
       return FALSE;
     }
 

@@ -228,17 +228,21 @@ vmstate1_states_add (Vmstate1States  *self,
   size = g_bytes_get_size (state);
   if (size > VMSTATE1_DATA_MAX_SIZE)
     {
+      g_autofree char *shown = _vmstate1_escape (id);
+
       g_set_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_TOO_LARGE,
                    "The state of Id '%s' is %" G_GSIZE_FORMAT " bytes: QEMU "
-                   "migrates at most %d bytes per helper", id, size,
+                   "migrates at most %d bytes per helper", shown, size,
                    VMSTATE1_DATA_MAX_SIZE);
       return FALSE;
     }
   index = find_entry (self, id, &found);
   if (found)
     {
+      g_autofree char *shown = _vmstate1_escape (id);
+
       g_set_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_DUPLICATE_ID,
-                   "The states already hold one for Id '%s'", id);
+                   "The states already hold one for Id '%s'", shown);
       return FALSE;
     }
   insert_entry (self, index, g_strdup (id), g_bytes_ref (state));
