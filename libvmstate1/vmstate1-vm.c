@@ -168,7 +168,8 @@ Vmstate1VmWatch *
 _vmstate1_vm_watch (Vmstate1Vm *self)
 {
   Knowledge *knowledge = self->knowledge;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&knowledge->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker =
+      g_mutex_locker_new (&knowledge->lock);
   Vmstate1VmWatch *watch = g_new0 (Vmstate1VmWatch, 1);
 
   watch->knowledge = g_atomic_rc_box_acquire (knowledge);
@@ -201,7 +202,8 @@ _vmstate1_vm_watch_changed (Vmstate1VmWatch *watch,
                             const char      *id)
 {
   Knowledge *knowledge = watch->knowledge;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&knowledge->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker =
+      g_mutex_locker_new (&knowledge->lock);
 
   return watch_changed_locked (watch, unique_name, id);
 }
@@ -252,7 +254,8 @@ _vmstate1_vm_remember (Vmstate1Vm      *self,
                        const char      *id)
 {
   Knowledge *knowledge = self->knowledge;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&knowledge->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker =
+      g_mutex_locker_new (&knowledge->lock);
 
   g_return_if_fail (watch->knowledge == knowledge);
 
@@ -271,7 +274,8 @@ knowledge_forget (Knowledge  *knowledge,
                   const char *unique_name,
                   const char *id)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&knowledge->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker =
+      g_mutex_locker_new (&knowledge->lock);
 
   g_hash_table_remove (knowledge->known, unique_name);
   /* Every operation in flight learns of it: an answer it gets from that

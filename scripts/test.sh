@@ -3,7 +3,8 @@
 # Runs the whole test suite: installs what is missing, builds with
 # warnings as errors, runs every suite, then the unit, bus and QEMU
 # suites again under valgrind and in an AddressSanitizer/UBSan build, and
-# fuzzes the blob decoder for a minute.
+# runs each libFuzzer target (the blob decoder, the migration-stream
+# reader, the slirp helper's Load) for a minute.
 # Its last line adds up meson's own counts of those runs:
 # "N passed, N failed[, N skipped]". Under CI=true a skipped test is a
 # failed one: everything a test needs is installable.
@@ -67,13 +68,14 @@ if [ $# -eq 0 ]; then
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_tests "AddressSanitizer + UBSan: unit, dbus and qemu suites" \
     _build-asan --suite unit --suite dbus --suite qemu --no-suite install
-  # libFuzzer on the blob decoder for 60 s, from the seed corpus (which
-  # holds real QEMU blobs); only the fuzz target is built with clang.
-  CC=clang build_target=tests/fuzz/fuzz-stream-decode configure _build-fuzz -Dwerror=true \
+  # libFuzzer, 60 s a target, from seed corpora that hold real QEMU
+  # blobs and streams; only the fuzz targets are built with clang.
+  CC=clang build_target="tests/fuzz/fuzz-states-decode tests/fuzz/fuzz-migration-read tests/fuzz-slirp/fuzz-slirp-load" \
+    configure _build-fuzz -Dwerror=true \
     -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false \
-    -Dintrospection=disabled -Ddocs=false
-  run_tests "libFuzzer: vmstate1_stream_decode, 60 s" _build-fuzz \
-    --no-rebuild --suite fuzz
+    -Dintrospection=disabled -Ddocs=false -Dslirp=enabled
+  run_tests "libFuzzer: blob decoder, migration-stream reader, slirp Load; 60 s each" \
+    _build-fuzz --no-rebuild --suite fuzz
 fi
 
 echo

@@ -63,12 +63,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   if (slirp_helper_state_load (slirp_helper_stack_get_slirp (stack), bytes,
                                &error))
     {
-      /* What loaded saves again to the same bytes: the helper refuses
-       * trailing garbage, so nothing was silently dropped. */
+      /* A state of this libslirp's own version saves again to as many
+       * bytes: the helper refuses trailing garbage, so nothing was
+       * silently dropped. (Older versions hold fewer fields.) */
       g_autoptr(GBytes) again = slirp_helper_state_save (
           slirp_helper_stack_get_slirp (stack));
+      guint32 version = ((guint32) data[0] << 24) | ((guint32) data[1] << 16)
+                        | ((guint32) data[2] << 8) | data[3];
 
-      g_assert_cmpuint (g_bytes_get_size (again), ==, size);
+      if (version == (guint32) slirp_state_version ())
+        g_assert_cmpuint (g_bytes_get_size (again), ==, size);
     }
   else
     g_assert_nonnull (error);
