@@ -104,18 +104,26 @@ on_connection_closed (GDBusConnection *connection,
 /* In this order on the wire: a Vmstate1Vm forgets the Id before the bus
  * shows this connection out of the queue, or back in it. */
 static void
-release_name (Vmstate1Export *export)
+call_release_name (Vmstate1Export      *export,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
 {
-  if (g_dbus_connection_is_closed (export->connection))
-    return;
   emit_id_changed (export, FALSE);
   g_dbus_connection_call (export->connection, "org.freedesktop.DBus",
                           "/org/freedesktop/DBus", "org.freedesktop.DBus",
                           "ReleaseName",
                           g_variant_new ("(s)", VMSTATE1_BUS_NAME),
                           G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE,
-                          VMSTATE1_BUS_CALL_TIMEOUT_MSEC, NULL,
-                          on_name_released, g_strdup (export->id));
+                          VMSTATE1_BUS_CALL_TIMEOUT_MSEC, NULL, callback,
+                          user_data);
+}
+
+static void
+release_name (Vmstate1Export *export)
+{
+  if (g_dbus_connection_is_closed (export->connection))
+    return;
+  call_release_name (export, on_name_released, g_strdup (export->id));
 }
 
 void
@@ -227,13 +235,7 @@ release_then_fail (GTask  *task,
 
   g_object_set_data_full (G_OBJECT (task), "vmstate1-error", error,
                           (GDestroyNotify) g_error_free);
-  g_dbus_connection_call (export->connection, "org.freedesktop.DBus",
-                          "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                          "ReleaseName",
-                          g_variant_new ("(s)", VMSTATE1_BUS_NAME),
-                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE,
-                          VMSTATE1_BUS_CALL_TIMEOUT_MSEC, NULL,
-                          on_released_then_fail, g_object_ref (task));
+  call_release_name (export, on_released_then_fail, g_object_ref (task));
 }
 
 static char *

@@ -171,6 +171,35 @@ helper_call_is_stale (HelperCall  *call,
   return TRUE;
 }
 
+/* The reply of a Save or Load, or NULL when the operation is over
+ * already or this call just failed it. */
+static GVariant *
+helper_call_finish (HelperCall   *call,
+                    GObject      *source,
+                    GAsyncResult *result)
+{
+  Op *op = g_task_get_task_data (call->task);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
+                                         &error);
+  op->pending--;
+  if (op->done)
+    return NULL;
+  if (reply == NULL)
+    {
+      op_fail (call->task, helper_call_error (call, error));
+      return NULL;
+    }
+  if (helper_call_is_stale (call, &error))
+    {
+      op_fail (call->task, g_steal_pointer (&error));
+      return NULL;
+    }
+  return g_steal_pointer (&reply);
+}
+
 /* Save. */
 
 static void
@@ -202,21 +231,9 @@ on_save_reply (GObject      *source,
   g_autoptr(GBytes) data = NULL;
   g_autoptr(GError) error = NULL;
 
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
-                                         &error);
-  op->pending--;
-  if (op->done)
-    return;
+  reply = helper_call_finish (call, source, result);
   if (reply == NULL)
-    {
-      op_fail (call->task, helper_call_error (call, error));
-      return;
-    }
-  if (helper_call_is_stale (call, &error))
-    {
-      op_fail (call->task, g_steal_pointer (&error));
-      return;
-    }
+    return;
 
   array = g_variant_get_child_value (reply, 0);
   /* A view of the reply's own buffer: no copy. */
@@ -281,23 +298,10 @@ on_load_reply (GObject      *source,
   g_autoptr(HelperCall) call = user_data;
   Op *op = g_task_get_task_data (call->task);
   g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
 
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
-                                         &error);
-  op->pending--;
-  if (op->done)
-    return;
+  reply = helper_call_finish (call, source, result);
   if (reply == NULL)
-    {
-      op_fail (call->task, helper_call_error (call, error));
-      return;
-    }
-  if (helper_call_is_stale (call, &error))
-    {
-      op_fail (call->task, g_steal_pointer (&error));
-      return;
-    }
+    return;
   if (!_vmstate1_log_would_drop (G_LOG_LEVEL_DEBUG))
     _vmstate1_log (G_LOG_LEVEL_DEBUG, call->peer->id, "Load",
                    call->peer->unique_name,
