@@ -45,7 +45,7 @@ class CounterHelper extends Vmstate1.Helper {
             // A one-byte view, not a copy of a state up to 1 MiB.
             const version = size > 0
                 ? data.new_from_bytes(0, 1).get_data()[0] : -1;
-            // A GLib.Error reaches QEMU (or vmstate1_load_all()) as is.
+            // A GLib.Error reaches QEMU (or a Vmstate1.Vm) as is.
             throw new GLib.Error(Vmstate1.error_quark(),
                 Vmstate1.Error.MALFORMED,
                 `expected a version ${STATE_VERSION} counter state of ` +
@@ -113,23 +113,45 @@ function parseArgs(argv) {
 function main(argv) {
     const options = parseArgs(argv);
     const loop = new GLib.MainLoop(null, false);
+    const helper = new CounterHelper(options.id, !options.incoming);
     let status = 0;
-    let connection, helper;
 
-    try {
-        connection = Vmstate1.connect(options.address, null);
-        helper = new CounterHelper(options.id, !options.incoming);
-        helper.export(connection);
-    } catch (e) {
-        printerr(`gjs-helper: ${e.message}`);
-        return 1;
-    }
-
-    connection.connect('closed', (c, remotePeerVanished, error) => {
-        printerr('gjs-helper: the bus connection closed: ' +
-                 `${error ? error.message : 'closed'}`);
+    const fail = message => {
+        printerr(`gjs-helper: ${message}`);
         status = 1;
         loop.quit();
+    };
+
+    // Nothing blocks the main loop, start-up included: connect, then
+    // export; "ready" once the bus has queued the helper, from when a
+    // migration sees it.
+    const onExported = (self, result) => {
+        try {
+            helper.export_finish(result);
+        } catch (e) {
+            fail(e.message);
+            return;
+        }
+        const connection = helper.get_connection();
+        connection.connect('closed', (c, remotePeerVanished, error) => {
+            fail('the bus connection closed: ' +
+                 `${error ? error.message : 'closed'}`);
+        });
+        GLib.timeout_add(GLib.PRIORITY_DEFAULT, options.interval,
+            () => helper.tick());
+        print(`ready: Id '${options.id}' on ${connection.get_unique_name()}` +
+              `${options.incoming ? ', waiting for the incoming state' : ''}`);
+    };
+
+    Vmstate1.connect_async(options.address, null, (source, result) => {
+        let connection;
+        try {
+            connection = Vmstate1.connect_finish(result);
+        } catch (e) {
+            fail(e.message);
+            return;
+        }
+        helper.export_async(connection, null, onExported);
     });
     for (const signum of [15 /* SIGTERM */, 2 /* SIGINT */]) {
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signum, () => {
@@ -137,13 +159,9 @@ function main(argv) {
             return GLib.SOURCE_REMOVE;
         });
     }
-    GLib.timeout_add(GLib.PRIORITY_DEFAULT, options.interval,
-        () => helper.tick());
-
-    print(`ready: Id '${options.id}' on ${connection.get_unique_name()}` +
-          `${options.incoming ? ', waiting for the incoming state' : ''}`);
     loop.run();
 
+    // Returns at once: no Save or Load reaches the helper after it.
     helper.unexport();
     return status;
 }

@@ -68,7 +68,7 @@ class CounterHelper(Vmstate1.Helper):
             # A one-byte view, not a copy of a state up to 1 MiB.
             version = (GLib.Bytes.new_from_bytes(data, 0, 1).get_data()[0]
                        if size > 0 else -1)
-            # A GLib.Error reaches QEMU (or vmstate1_load_all()) as is.
+            # A GLib.Error reaches QEMU (or a Vmstate1.Vm) as is.
             raise GLib.Error.new_literal(
                 Vmstate1.error_quark(),
                 'expected a version %d counter state of %d bytes, got %d '
@@ -110,33 +110,50 @@ def main():
         parser.error('--interval must be positive')
 
     loop = GLib.MainLoop()
+    helper = CounterHelper(args.dbus_id, counting=not args.dbus_incoming)
     status = 0
 
-    try:
-        connection = Vmstate1.connect(args.dbus_address, None)
-        helper = CounterHelper(args.dbus_id, counting=not args.dbus_incoming)
-        helper.export(connection)
-    except GLib.Error as e:
-        print('python-helper: %s' % e.message, file=sys.stderr)
-        return 1
-
-    def on_bus_closed(connection, remote_peer_vanished, error):
+    def fail(message):
         nonlocal status
-        print('python-helper: the bus connection closed: %s'
-              % (error.message if error else 'closed'), file=sys.stderr)
+        print('python-helper: %s' % message, file=sys.stderr)
         status = 1
         loop.quit()
 
-    connection.connect('closed', on_bus_closed)
+    def on_bus_closed(connection, remote_peer_vanished, error):
+        fail('the bus connection closed: %s'
+             % (error.message if error else 'closed'))
+
+    # Nothing blocks the main loop, start-up included: connect, then
+    # export; "ready" once the bus has queued the helper, from when a
+    # migration sees it.
+    def on_exported(helper, result):
+        try:
+            helper.export_finish(result)
+        except GLib.Error as e:
+            fail(e.message)
+            return
+        connection = helper.get_connection()
+        connection.connect('closed', on_bus_closed)
+        GLib.timeout_add(args.interval, helper.tick)
+        print("ready: Id '%s' on %s%s" % (
+            args.dbus_id, connection.get_unique_name(),
+            ', waiting for the incoming state' if args.dbus_incoming
+            else ''))
+
+    def on_connected(source, result):
+        try:
+            connection = Vmstate1.connect_finish(result)
+        except GLib.Error as e:
+            fail(e.message)
+            return
+        helper.export_async(connection, None, on_exported)
+
+    Vmstate1.connect_async(args.dbus_address, None, on_connected)
     for signum in (signal.SIGTERM, signal.SIGINT):
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signum, loop.quit)
-    GLib.timeout_add(args.interval, helper.tick)
-
-    print("ready: Id '%s' on %s%s" % (
-        args.dbus_id, connection.get_unique_name(),
-        ', waiting for the incoming state' if args.dbus_incoming else ''))
     loop.run()
 
+    # Returns at once: no Save or Load reaches the helper after it.
     helper.unexport()
     return status
 

@@ -123,9 +123,11 @@ vmstate1_register (GDBusConnection   *connection,
  * vmstate1_unregister:
  * @registration_id: an id from vmstate1_register()
  *
- * Ends a registration: the helper leaves the %VMSTATE1_BUS_NAME queue
- * (the bus has answered when this returns), its object is removed, and
- * the @user_data_free given to vmstate1_register() is called.
+ * Ends a registration, as vmstate1_helper_unexport() does: the bus is
+ * told at once, without waiting for its answer, that the helper leaves
+ * the %VMSTATE1_BUS_NAME queue, its object is removed, and from then on
+ * no Save or Load reaches @save or @load. The @user_data_free given to
+ * vmstate1_register() is called.
  *
  * Since: 0.1
  */

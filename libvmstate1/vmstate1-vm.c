@@ -611,7 +611,9 @@ vmstate1_vm_set_id_list (Vmstate1Vm          *self,
  * vmstate1_vm_get_id_list:
  * @self: a #Vmstate1Vm
  *
- * Gets #Vmstate1Vm:id-list.
+ * Gets #Vmstate1Vm:id-list. %NULL (every helper) and an empty list (no
+ * helper) differ; some bindings (PyGObject 3.42) read both as an empty
+ * list: there, remember what was set.
  *
  * Returns: (nullable) (transfer none) (array zero-terminated=1): the Ids
  *   that take part, or %NULL for every helper.

@@ -29,6 +29,8 @@ except (ValueError, ImportError) as e:
 
 OBJECT_PATH = '/org/qemu/VMState1'
 INTERFACE = 'org.qemu.VMState1'
+# 0.2: the library's D-Bus error names, out of QEMU's org.qemu. namespace.
+ERROR_PREFIX = 'org.libvmstate1.Error.'
 
 # The policy of tests/harness/test-bus.c: peers may own only
 # org.qemu.VMState1, as on QEMU's own test bus.
@@ -129,12 +131,44 @@ def decode_blob(blob):
     return states
 
 
+def states_dict(states):
+    """A Vmstate1.States as a dict of Id -> bytes."""
+    return {helper_id: states.lookup(helper_id).get_data()
+            for helper_id in states.dup_ids()}
+
+
+def make_states(states):
+    """A Vmstate1.States from a dict of Id -> bytes."""
+    result = Vmstate1.States.new()
+    for helper_id, state in states.items():
+        result.add(helper_id, GLib.Bytes.new(state))
+    return result
+
+
 def finish_async(start, finish, timeout=30.0):
-    """Runs an _async/_finish pair to completion on the default context."""
+    """Runs an _async/_finish pair to completion in a GLib.MainLoop on
+    the default context: start(callback) begins the operation, and
+    finish(result) is called with the GAsyncResult the callback got.
+    Helpers of this process answer while it runs."""
+    loop = GLib.MainLoop()
     results = []
-    start(lambda source, result, *data: results.append(result))
-    if not run_until(lambda: results, timeout):
-        raise TimeoutError('the asynchronous call did not finish')
+
+    def on_ready(source, result, *data):
+        results.append(result)
+        loop.quit()
+
+    def on_timeout():
+        loop.quit()
+        return GLib.SOURCE_REMOVE
+
+    start(on_ready)
+    timer = GLib.timeout_add(int(timeout * 1000), on_timeout)
+    if not results:  # a callback that ran at once has quit no loop yet
+        loop.run()
+    if not results:
+        raise TimeoutError('the asynchronous call did not finish in %gs'
+                           % timeout)
+    GLib.source_remove(timer)
     return finish(results[0])
 
 
