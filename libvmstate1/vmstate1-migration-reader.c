@@ -472,6 +472,8 @@ vmstate1_states_read_migration_async (GInputStream        *stream,
  * @result: the result given to the callback
  * @error: return location for a #GError
  *
+ * Finishes vmstate1_states_read_migration_async().
+ *
  * Returns: (transfer full): the states, or %NULL with @error set
  *
  * Since: 0.2
