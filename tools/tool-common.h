@@ -136,5 +136,8 @@ int tool_command_list (int argc, char **argv);
 int tool_command_save (int argc, char **argv);
 int tool_command_load (int argc, char **argv);
 int tool_command_dump (int argc, char **argv);
+int tool_command_check (int argc, char **argv);
+int tool_command_wait (int argc, char **argv);
+int tool_command_monitor (int argc, char **argv);
 
 G_END_DECLS

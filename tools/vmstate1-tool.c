@@ -5,6 +5,9 @@
  *   vmstate1-tool [--address ADDR] [--timeout MSEC] save [--id-list a,b] [-o FILE]
  *   vmstate1-tool [--address ADDR] [--timeout MSEC] load [--id-list a,b] [-i FILE]
  *   vmstate1-tool dump [--json] FILE|-
+ *   vmstate1-tool [--address ADDR] [--timeout MSEC] check [--id-list a,b] [--save [--budget MSEC]] [--json]
+ *   vmstate1-tool [--address ADDR] [--timeout MSEC] wait --id ID [--id ID]...
+ *   vmstate1-tool [--address ADDR] monitor [--json]
  *
  * One file per command (tool-list.c, tool-save.c...), what they share in
  * tool-common.c. Exit status: 0 on success, 1 when the operation failed,
@@ -22,7 +25,6 @@ typedef struct
   int (*run) (int argc, char **argv);
 } ToolCommand;
 
-/* check, wait and monitor (API.md) come here. */
 static const ToolCommand commands[] = {
   { "list", "list [--json]",
     "List the helpers on the bus: Id, unique name", tool_command_list },
@@ -34,6 +36,13 @@ static const ToolCommand commands[] = {
     tool_command_load },
   { "dump", "dump [--json] FILE|-",
     "Show the Ids and sizes a blob holds", tool_command_dump },
+  { "check", "check [--id-list a,b] [--save [--budget MSEC]] [--json]",
+    "Report every problem QEMU would hit migrating the helpers",
+    tool_command_check },
+  { "wait", "wait --id ID [--id ID]...",
+    "Wait until helpers with these Ids are on the bus", tool_command_wait },
+  { "monitor", "monitor [--json]",
+    "Show helpers joining and leaving, live", tool_command_monitor },
 };
 
 static char *
@@ -42,8 +51,16 @@ describe_commands (void)
   GString *out = g_string_new ("Commands:\n");
 
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    g_string_append_printf (out, "  %-32s %s\n", commands[i].synopsis,
-                            commands[i].summary);
+    {
+      /* A long synopsis gets its summary on the next line. */
+      if (strlen (commands[i].synopsis) > 32)
+        g_string_append_printf (out, "  %s\n  %-32s %s\n",
+                                commands[i].synopsis, "",
+                                commands[i].summary);
+      else
+        g_string_append_printf (out, "  %-32s %s\n", commands[i].synopsis,
+                                commands[i].summary);
+    }
   g_string_append (out,
     "\n"
     "Run '" TOOL_PROGRAM " COMMAND --help' for the options of a command.\n"
@@ -56,8 +73,8 @@ describe_commands (void)
     "dbus-vmstate section. Text from the helpers or a file is printed with\n"
     "control characters escaped (\\xNN).\n"
     "\n"
-    "Exit status: 0 on success, 1 if the operation failed, 2 on a usage "
-    "error.");
+    "Exit status: 0 on success, 1 if the operation failed (or 'check' found\n"
+    "a problem, or 'wait' timed out), 2 on a usage error.");
   return g_string_free (out, FALSE);
 }
 
