@@ -2,13 +2,12 @@
 /* The floor: the least a GDBus helper can do. One object registered by
  * hand, Save answers with a reply built once at startup, Load keeps a
  * reference to the bytes it was sent, and the helper queues for the name
- * itself. No libvmstate1 at all.
+ * itself. No libvmstate1 at all: the baseline the library's helper is
+ * measured against.
  *
  *   bench-helper-raw --dbus-address=ADDR --dbus-id=ID --size=BYTES
- *   bench-helper-raw --p2p=ADDR --size=BYTES       (no bus, no name)
  *
- * Prints "ready NAME" (the unique name; "-" on a p2p connection) once a
- * caller can reach it. */
+ * Prints "ready NAME" (its unique name) once it is in the queue. */
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
@@ -76,12 +75,10 @@ main (int    argc,
       char **argv)
 {
   g_autofree char *address = NULL;
-  g_autofree char *p2p = NULL;
   g_autofree char *id = NULL;
   int size = 65536;
   GOptionEntry entries[] = {
     { "dbus-address", 0, 0, G_OPTION_ARG_STRING, &address, "Bus", "ADDR" },
-    { "p2p", 0, 0, G_OPTION_ARG_STRING, &p2p, "Peer, no bus", "ADDR" },
     { "dbus-id", 0, 0, G_OPTION_ARG_STRING, &id, "Id", "ID" },
     { "size", 0, 0, G_OPTION_ARG_INT, &size, "State size", "BYTES" },
     { NULL }
@@ -91,16 +88,17 @@ main (int    argc,
   g_autoptr(GDBusConnection) connection = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GBytes) state = NULL;
+  g_autoptr(GVariant) request = NULL;
   RawHelper helper = { NULL, };
   GVariant *array;
   guint8 *data;
 
   g_option_context_add_main_entries (options, entries, NULL);
   if (!g_option_context_parse (options, &argc, &argv, &error)
-      || (address == NULL) == (p2p == NULL) || size < 0)
+      || address == NULL || size < 0)
     {
       g_printerr ("bench-helper-raw: %s\n",
-                  error ? error->message : "--dbus-address or --p2p?");
+                  error ? error->message : "--dbus-address?");
       return 2;
     }
   helper.id = id ? id : "raw";
@@ -114,9 +112,9 @@ main (int    argc,
   helper.reply = g_variant_ref_sink (g_variant_new_tuple (&array, 1));
 
   connection = g_dbus_connection_new_for_address_sync (
-      address ? address : p2p,
+      address,
       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
-          | (address ? G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION : 0),
+          | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
       NULL, NULL, &error);
   if (connection == NULL
       || g_dbus_connection_register_object (connection, "/org/qemu/VMState1",
@@ -127,31 +125,23 @@ main (int    argc,
       g_printerr ("bench-helper-raw: %s\n", error->message);
       return 1;
     }
-  if (address != NULL)
+  /* No flags: every helper of a VM waits in the one queue. */
+  request = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus",
+                                         "/org/freedesktop/DBus",
+                                         "org.freedesktop.DBus", "RequestName",
+                                         g_variant_new ("(su)",
+                                                        "org.qemu.VMState1", 0),
+                                         G_VARIANT_TYPE ("(u)"),
+                                         G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                         &error);
+  if (request == NULL)
     {
-      g_autoptr(GVariant) reply = NULL;
-
-      /* No flags: every helper of a VM waits in the one queue. */
-      reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus",
-                                           "/org/freedesktop/DBus",
-                                           "org.freedesktop.DBus",
-                                           "RequestName",
-                                           g_variant_new ("(su)",
-                                                          "org.qemu.VMState1",
-                                                          0),
-                                           G_VARIANT_TYPE ("(u)"),
-                                           G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                                           &error);
-      if (reply == NULL)
-        {
-          g_printerr ("bench-helper-raw: %s\n", error->message);
-          return 1;
-        }
+      g_printerr ("bench-helper-raw: %s\n", error->message);
+      return 1;
     }
 
   g_unix_signal_add (SIGTERM, on_terminate, loop);
-  printf ("ready %s\n", address ? g_dbus_connection_get_unique_name (connection)
-                                : "-");
+  printf ("ready %s\n", g_dbus_connection_get_unique_name (connection));
   fflush (stdout);
   g_main_loop_run (loop);
 

@@ -2,7 +2,7 @@
 /* The benchmarks of libvmstate1, each against its baseline in the same
  * run. scripts/bench.sh builds and runs this; it is never a test.
  *
- *   bench-vmstate1 [--quick] [--broker] [--only=roundtrip,save-all,...]
+ *   bench-vmstate1 [--quick] [--broker] [--only=roundtrip,vm,...]
  *                  [--json=FILE]
  */
 #include <stdio.h>
@@ -107,7 +107,7 @@ main (int    argc,
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &json_path, "Write the results here", "FILE" },
     { "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Few rounds: to try, not to publish", NULL },
     { "broker", 0, 0, G_OPTION_ARG_NONE, &broker, "Also run dbus-broker (bench.sh sets it up)", NULL },
-    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Sections: roundtrip (or roundtrip-daemon, -broker, -p2p), save-all, memory, downtime", "LIST" },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Sections: roundtrip (or roundtrip-daemon, -broker), vm, memory, downtime", "LIST" },
     { NULL }
   };
   g_autoptr(GOptionContext) options = g_option_context_new (NULL);
@@ -125,7 +125,7 @@ main (int    argc,
       g_printerr ("bench-vmstate1: %s\n", error->message);
       return 2;
     }
-  sections = g_strsplit (only ? only : "roundtrip,save-all,memory,downtime",
+  sections = g_strsplit (only ? only : "roundtrip,vm,memory,downtime",
                          ",", -1);
   /* Line by line even into a pipe or a file. */
   setvbuf (stdout, NULL, _IOLBF, 0);
@@ -147,8 +147,8 @@ main (int    argc,
 
   if (bench_wants (&run, "roundtrip"))
     bench_roundtrip (&run);
-  if (bench_wants (&run, "save-all"))
-    bench_save_all (&run);
+  if (bench_wants (&run, "vm"))
+    bench_vm (&run);
   if (bench_wants (&run, "memory"))
     bench_memory (&run);
   if (bench_wants (&run, "downtime"))

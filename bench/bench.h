@@ -80,7 +80,7 @@ typedef struct
   BenchHelperKind kind;
   GSubprocess *process;
   GPid pid;
-  char *name;                   /* unique name; NULL on a p2p connection */
+  char *name;                   /* its unique name on the bus */
   GDBusConnection *connection;  /* the caller's side */
 } BenchHelper;
 
@@ -90,19 +90,6 @@ BenchHelper *bench_helper_start     (BenchHelperKind   kind,
                                      GDBusConnection  *bus,
                                      const char       *bus_address,
                                      const char       *id,
-                                     gsize             size,
-                                     GError          **error);
-/* @extra: one more argument for the helper, or NULL. */
-BenchHelper *bench_helper_start_full (BenchHelperKind   kind,
-                                      GDBusConnection  *bus,
-                                      const char       *bus_address,
-                                      const char       *id,
-                                      gsize             size,
-                                      const char       *extra,
-                                      GError          **error);
-/* Connects the helper to @server and waits for its connection. */
-BenchHelper *bench_helper_start_p2p (BenchHelperKind   kind,
-                                     GDBusServer      *server,
                                      gsize             size,
                                      GError          **error);
 void         bench_helper_stop      (BenchHelper      *helper);
@@ -139,7 +126,7 @@ void  bench_json_ratio  (JsonBuilder *json,
 
 /* The sections. */
 void bench_roundtrip (BenchRun *run);
-void bench_save_all  (BenchRun *run);
+void bench_vm        (BenchRun *run);
 void bench_memory    (BenchRun *run);
 void bench_downtime  (BenchRun *run);
 
