@@ -41,6 +41,7 @@ _vmstate1_export_unref (Vmstate1Export *export)
   g_clear_object (&export->cancellable);
   g_clear_pointer (&export->uids, _vmstate1_uid_cache_unref);
   g_free (export->id);
+  g_free (export->shown_id);
   g_free (export);
 }
 
@@ -465,6 +466,7 @@ _vmstate1_export_start (Vmstate1Helper      *helper,
   g_atomic_ref_count_init (&export->ref_count);
   export->helper = g_object_ref (helper);
   export->id = g_strdup (priv->id);
+  export->shown_id = _vmstate1_escape (priv->id);
   export->connection = g_object_ref (connection);
   export->context = g_main_context_ref (context);
   export->cancellable = g_cancellable_new ();

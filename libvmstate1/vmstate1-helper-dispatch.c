@@ -72,7 +72,7 @@ helper_failure (Call          *call,
                 Vmstate1Error  fallback,
                 const GError  *cause)
 {
-  g_autofree char *id = _vmstate1_escape (call->export->id);
+  const char *id = call->export->shown_id;
 
   if (cause == NULL)
     return g_error_new (VMSTATE1_ERROR, fallback,
@@ -93,7 +93,7 @@ finish_save (Call         *call,
              const GError *error)
 {
   Vmstate1Export *export = call->export;
-  g_autofree char *id = _vmstate1_escape (export->id);
+  const char *id = export->shown_id;
   GVariant *array;
   gsize size;
 
@@ -205,7 +205,7 @@ handle_save (Call *call)
   Vmstate1Export *export = call->export;
   Vmstate1Helper *helper = export->helper;
   Vmstate1HelperClass *klass = VMSTATE1_HELPER_GET_CLASS (helper);
-  g_autofree char *id = _vmstate1_escape (export->id);
+  const char *id = export->shown_id;
 
   if (export->loads_in_flight > 0)
     {
@@ -242,7 +242,7 @@ handle_load (Call *call)
   Vmstate1HelperClass *klass = VMSTATE1_HELPER_GET_CLASS (helper);
   GVariant *parameters = g_dbus_method_invocation_get_parameters (
       call->invocation);
-  g_autofree char *id = _vmstate1_escape (export->id);
+  const char *id = export->shown_id;
   g_autoptr(GVariant) array = NULL;
   g_autoptr(GBytes) data = NULL;
   gsize size;
@@ -296,7 +296,7 @@ dispatch (Call *call)
 {
   if (!call->export->active)
     {
-      g_autofree char *id = _vmstate1_escape (call->export->id);
+      const char *id = call->export->shown_id;
 
       call_return_error (call, G_LOG_LEVEL_DEBUG, g_error_new (
           G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,

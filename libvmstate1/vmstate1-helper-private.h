@@ -56,6 +56,7 @@ struct _Vmstate1Export
   gatomicrefcount ref_count;
   Vmstate1Helper *helper;        /* strong while active */
   char *id;
+  char *shown_id;                /* escaped once, for every message */
   GDBusConnection *connection;
   GMainContext *context;         /* where Save and Load are dispatched */
   GCancellable *cancellable;     /* cancelled when it ends */

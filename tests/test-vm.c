@@ -16,6 +16,7 @@
 #include <vmstate1.h>
 
 #include "harness/test-bus.h"
+#include "harness/test-recorder.h"
 
 #define MiB (1024 * 1024)
 
@@ -2342,6 +2343,73 @@ test_bus_dies (Fixture       *fixture,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
 }
 
+typedef struct
+{
+  guint exported;
+} Exports;
+
+static void
+on_exported (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Exports *exports = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (vmstate1_helper_export_finish (VMSTATE1_HELPER (source),
+                                                result, &error));
+  g_assert_no_error (error);
+  exports->exported++;
+}
+
+/* A migration started the moment helpers are exported sees them all:
+ * their own PropertiesChanged, which may reach the Vm while it saves, is
+ * not taken for a change of Id. A warm Vm and a fresh one, many times. */
+static void
+test_save_right_after_export (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  for (guint round = 0; round < 20; round++)
+    {
+      g_autoptr(GPtrArray) helpers = g_ptr_array_new_with_free_func (
+          (GDestroyNotify) test_recorder_stop);
+      g_autoptr(Vmstate1Vm) fresh = vmstate1_vm_new (fixture->source_bus);
+      Vmstate1Vm *vm = round % 2 ? fixture->source_vm : fresh;
+      g_autoptr(Vmstate1States) states = NULL;
+      g_autoptr(GError) error = NULL;
+      Exports exports = { 0 };
+
+      for (guint i = 0; i < 8; i++)
+        {
+          g_autoptr(GDBusConnection) connection = vmstate1_connect (
+              test_bus_get_address (fixture->source), NULL, &error);
+          char *id = g_strdup_printf ("early-%u-%u", round, i);
+          Vmstate1Helper *helper = vmstate1_helper_new (id, &error);
+
+          g_assert_no_error (error);
+          vmstate1_helper_set_handlers (helper, save_own_id, NULL, id, g_free);
+          vmstate1_helper_export_async (helper, connection, NULL, on_exported,
+                                        &exports);
+          g_ptr_array_add (helpers, helper);
+        }
+      while (exports.exported < 8)
+        g_main_context_iteration (NULL, TRUE);
+
+      states = save (vm, NULL, -1, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (vmstate1_states_get_length (states), ==, 8);
+      for (guint i = 0; i < 8; i++)
+        {
+          g_autofree char *id = g_strdup_printf ("early-%u-%u", round, i);
+          GBytes *state = vmstate1_states_lookup (states, id);
+
+          g_assert_nonnull (state);
+          g_assert_cmpmem (g_bytes_get_data (state, NULL),
+                           g_bytes_get_size (state), id, strlen (id));
+        }
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2384,6 +2452,7 @@ main (int    argc,
   ADD ("warm/no-id-reads", NULL, test_warm_no_id_reads);
   ADD ("timeout/stopped-process", NULL, test_timeout_stopped_process);
   ADD ("bus-dies", NULL, test_bus_dies);
+  ADD ("save-right-after-export", NULL, test_save_right_after_export);
 
 #undef ADD
 
