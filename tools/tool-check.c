@@ -185,7 +185,8 @@ check_queue (Check               *check,
                        "the name, or make the program leave the queue",
                        "%s is queued for %s but its Id cannot be read (%s): "
                        "QEMU 7.1 and later skip it with a warning, so its "
-                       "state is silently NOT migrated",
+                       "state is silently NOT migrated (\"VMState Id property "
+                       "is missing\")",
                        name, VMSTATE1_BUS_NAME, reason);
           continue;
 
@@ -273,7 +274,9 @@ check_queue (Check               *check,
                                "helper its own Id",
                                "the Id '%s' is queued %u times, by %s: QEMU "
                                "fails the migration (\"Duplicated VMState Id "
-                               "'%s'\")", first->shown_id, n, shown->str,
+                               "'%s'\"), and 7.2 frees memory twice doing "
+                               "so, which can abort QEMU and the VM with it",
+                               first->shown_id, n, shown->str,
                                first->shown_id);
         problem->names = g_strv_builder_end (names);
       }
@@ -446,7 +449,8 @@ check_saves (Check *check)
                        "see the helper's log for why its Save fails",
                        "the Save of '%s' (%s) failed: %s: QEMU prints the "
                        "error and goes on, so its blob is corrupt and the "
-                       "destination fails the migration",
+                       "destination fails the migration (\"Failed to find "
+                       "proxy Id ''\")",
                        helper->shown_id, name, reason);
           continue;
 
@@ -475,7 +479,8 @@ check_saves (Check *check)
                        "the Save of '%s' (%s) returned 0 bytes: QEMU 7.2 "
                        "cannot store an empty state (\"Failed to Save: not a "
                        "byte array\"), so its blob is corrupt and the "
-                       "destination fails the migration",
+                       "destination fails the migration (\"Failed to find "
+                       "proxy Id ''\")",
                        helper->shown_id, name);
         }
       else if (helper->save_size > VMSTATE1_DATA_MAX_SIZE)
@@ -485,9 +490,11 @@ check_saves (Check *check)
                        helper->owner->name,
                        "keep the helper's state within 1 MiB",
                        "the Save of '%s' (%s) returned %" G_GSIZE_FORMAT
-                       " bytes, over QEMU's limit of %u: QEMU refuses it, "
-                       "so its blob is corrupt and the destination fails "
-                       "the migration", helper->shown_id, name,
+                       " bytes, over QEMU's limit of %u: QEMU refuses it "
+                       "(\"Too large vmstate data to save\"), so its blob "
+                       "is corrupt and the destination fails the migration "
+                       "(\"Failed to find proxy Id ''\")", helper->shown_id,
+                       name,
                        helper->save_size, VMSTATE1_DATA_MAX_SIZE);
         }
       if (helper->save_msec > check->budget_msec)

@@ -1,0 +1,1656 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* vmstate1-tool check, wait and monitor, run as a user would against
+ * counter helper processes and hostile peers written here with bare
+ * GDBus on a real private dbus-daemon; and, in the 'qemu' suite, each
+ * problem check reports next to what a real QEMU 7.2 migration does. */
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <vmstate1.h>
+
+#include "harness/test-bus.h"
+#include "harness/test-qemu.h"
+
+#define MiB (1024 * 1024)
+
+typedef struct
+{
+  TestBus *bus;
+  TestBus *dst_bus;     /* for the QEMU destination */
+  char *dir;
+  GPtrArray *helpers;   /* of GSubprocess */
+} Fixture;
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->bus = test_bus_new (NULL, &error);
+  g_assert_no_error (error);
+  fixture->dst_bus = test_bus_new (NULL, &error);
+  g_assert_no_error (error);
+  fixture->dir = g_dir_make_tmp ("vmstate1-check-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->helpers = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+static void
+stop_process (GSubprocess *process)
+{
+  /* A stopped helper gets its SIGTERM once it runs again. */
+  g_subprocess_send_signal (process, SIGCONT);
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_wait (process, NULL, NULL);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GDir) dir = g_dir_open (fixture->dir, 0, NULL);
+  const char *name;
+
+  for (guint i = 0; i < fixture->helpers->len; i++)
+    stop_process (g_ptr_array_index (fixture->helpers, i));
+  g_ptr_array_unref (fixture->helpers);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
+      g_remove (path);
+    }
+  g_rmdir (fixture->dir);
+  g_free (fixture->dir);
+  g_clear_pointer (&fixture->bus, test_bus_free);
+  g_clear_pointer (&fixture->dst_bus, test_bus_free);
+}
+
+static void
+assert_has (const char *text,
+            const char *words)
+{
+  if (strstr (text, words) == NULL)
+    g_error ("'%s' does not say '%s'", text, words);
+}
+
+static void
+assert_lacks (const char *text,
+              const char *words)
+{
+  if (strstr (text, words) != NULL)
+    g_error ("'%s' says '%s'", text, words);
+}
+
+/* Counter helpers (libvmstate1), as processes */
+
+static char *
+start_counter_full (Fixture      *fixture,
+                    TestBus      *bus,
+                    const char   *id,
+                    GSubprocess **out_process)
+{
+  const char *path = g_getenv ("VMSTATE1_COUNTER_HELPER");
+  g_autofree char *address_arg = NULL;
+  g_autofree char *id_arg = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  GSubprocess *process;
+  const char *name;
+
+  g_assert_nonnull (path);
+  address_arg = g_strdup_printf ("--dbus-address=%s",
+                                 test_bus_get_address (bus));
+  id_arg = g_strdup_printf ("--dbus-id=%s", id);
+  launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  process = g_subprocess_launcher_spawn (launcher, &error, path, address_arg,
+                                         id_arg, "--interval=100000", NULL);
+  g_assert_no_error (error);
+  g_ptr_array_add (fixture->helpers, process);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  /* "ready: Id 'alpha' on :1.4": queued and exported. */
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "ready:"));
+  name = strstr (line, " on :");
+  g_assert_nonnull (name);
+  if (out_process != NULL)
+    *out_process = process;
+  return g_strndup (name + 4, strcspn (name + 4, ","));
+}
+
+static char *
+start_counter (Fixture    *fixture,
+               const char *id)
+{
+  return start_counter_full (fixture, fixture->bus, id, NULL);
+}
+
+/* Stops a helper of the fixture now, and forgets it. */
+static void
+stop_counter (Fixture     *fixture,
+              GSubprocess *process)
+{
+  stop_process (process);
+  g_ptr_array_remove (fixture->helpers, process);
+}
+
+/* Running the tool */
+
+typedef struct
+{
+  int status;
+  char *out;
+  char *err;
+  gint64 elapsed_msec;
+} ToolRun;
+
+static void
+tool_run_clear (ToolRun *run)
+{
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ToolRun, tool_run_clear)
+
+static GSubprocess *
+spawn_toolv (const char         *address,
+             const char * const *args)
+{
+  const char *tool = g_getenv ("VMSTATE1_TOOL");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  g_assert_nonnull (tool);
+  g_ptr_array_add (argv, (gpointer) tool);
+  g_ptr_array_add (argv, (gpointer) "--address");
+  g_ptr_array_add (argv, (gpointer) address);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  process = g_subprocess_launcher_spawnv (launcher,
+                                          (const char * const *) argv->pdata,
+                                          &error);
+  g_assert_no_error (error);
+  return process;
+}
+
+typedef struct
+{
+  ToolRun *run;
+  gint64 started;
+  gboolean done;
+} Pending;
+
+static void
+on_communicated (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Pending *pending = user_data;
+  GSubprocess *process = G_SUBPROCESS (source);
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (process, result, &pending->run->out,
+                                        &pending->run->err, &error);
+  g_assert_no_error (error);
+  pending->run->elapsed_msec = (g_get_monotonic_time () - pending->started)
+                               / 1000;
+  g_assert_true (g_subprocess_get_if_exited (process));
+  pending->run->status = g_subprocess_get_exit_status (process);
+  pending->done = TRUE;
+}
+
+/* Runs the tool to its end while this thread's main context runs. */
+static void
+run_toolv (ToolRun            *run,
+           const char         *address,
+           const char * const *args)
+{
+  Pending pending = { run, g_get_monotonic_time (), FALSE };
+  g_autoptr(GSubprocess) process = spawn_toolv (address, args);
+
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, on_communicated,
+                                       &pending);
+  while (!pending.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_test_message ("vmstate1-tool %s ... -> %d in %" G_GINT64_FORMAT
+                  " ms\n%s%s", args[0], run->status, run->elapsed_msec,
+                  run->out, run->err);
+}
+
+#define RUN_TOOL(run, address, ...) \
+  G_STMT_START { \
+    const char *const args_[] = { __VA_ARGS__, NULL }; \
+    run_toolv ((run), (address), args_); \
+  } G_STMT_END
+
+static JsonNode *
+parse_json (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The "kind"s of check --json's problems of severity "error", sorted
+ * and joined by spaces. */
+static char *
+json_error_kinds (const char *text)
+{
+  g_autoptr(JsonNode) root = parse_json (text);
+  JsonArray *problems = json_object_get_array_member (
+      json_node_get_object (root), "problems");
+  g_autoptr(GPtrArray) kinds = g_ptr_array_new ();
+
+  for (guint i = 0; i < json_array_get_length (problems); i++)
+    {
+      JsonObject *problem = json_array_get_object_element (problems, i);
+
+      if (g_str_equal (json_object_get_string_member (problem, "severity"),
+                       "error"))
+        g_ptr_array_add (kinds, (gpointer) json_object_get_string_member (
+                                    problem, "kind"));
+    }
+  g_ptr_array_sort (kinds, compare_strings);
+  g_ptr_array_add (kinds, NULL);
+  return g_strjoinv (" ", (char **) kinds->pdata);
+}
+
+/* Hostile helpers written with bare GDBus, each in a thread of its own */
+
+typedef enum
+{
+  ID_STRING,      /* the Id as given */
+  ID_WRONG_TYPE,  /* an int32 Id */
+  ID_NO_OBJECT,   /* queued, nothing exported */
+  ID_SILENT,      /* never answers anything */
+} IdMode;
+
+typedef enum
+{
+  SAVE_DATA,      /* save_size bytes, after save_delay_msec */
+  SAVE_ERROR,     /* fails with save_error */
+  SAVE_SILENT,    /* never answers */
+} SaveMode;
+
+typedef struct
+{
+  IdMode id_mode;
+  const char *id;
+  SaveMode save_mode;
+  gsize save_size;
+  guint save_delay_msec;
+  const char *save_error;
+} RawSpec;
+
+typedef struct
+{
+  RawSpec spec;
+  char *id;
+  char *save_error;
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+  GMutex lock;
+  GCond cond;
+  gboolean ready;
+  char *unique_name;
+  GPtrArray *held;  /* invocations never answered */
+  guint loads;
+} RawHelper;
+
+static const char raw_xml[] =
+  "<node>"
+  "  <interface name='org.qemu.VMState1'>"
+  "    <property name='Id' type='s' access='read'/>"
+  "    <method name='Load'><arg name='data' type='ay' direction='in'/></method>"
+  "    <method name='Save'><arg name='data' type='ay' direction='out'/></method>"
+  "  </interface>"
+  "</node>";
+
+static const char raw_xml_int_id[] =
+  "<node>"
+  "  <interface name='org.qemu.VMState1'>"
+  "    <property name='Id' type='i' access='read'/>"
+  "    <method name='Load'><arg name='data' type='ay' direction='in'/></method>"
+  "    <method name='Save'><arg name='data' type='ay' direction='out'/></method>"
+  "  </interface>"
+  "</node>";
+
+static void
+raw_reply_save (RawHelper             *helper,
+                GDBusMethodInvocation *invocation)
+{
+  g_autofree guint8 *data = g_malloc (MAX (helper->spec.save_size, 1));
+
+  memset (data, 0x5a, helper->spec.save_size);
+  g_dbus_method_invocation_return_value (
+      invocation,
+      g_variant_new ("(@ay)", g_variant_new_fixed_array (
+                                  G_VARIANT_TYPE_BYTE, data,
+                                  helper->spec.save_size, 1)));
+}
+
+typedef struct
+{
+  RawHelper *helper;
+  GDBusMethodInvocation *invocation;
+} DelayedSave;
+
+static gboolean
+on_delayed_save (gpointer user_data)
+{
+  DelayedSave *delayed = user_data;
+
+  raw_reply_save (delayed->helper, delayed->invocation);
+  g_free (delayed);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+raw_method_call (GDBusConnection       *connection,
+                 const char            *sender,
+                 const char            *object_path,
+                 const char            *interface_name,
+                 const char            *method_name,
+                 GVariant              *parameters,
+                 GDBusMethodInvocation *invocation,
+                 gpointer               user_data)
+{
+  RawHelper *helper = user_data;
+
+  if (g_str_equal (method_name, "Load"))
+    {
+      g_atomic_int_inc (&helper->loads);
+      g_dbus_method_invocation_return_value (invocation, NULL);
+      return;
+    }
+  switch (helper->spec.save_mode)
+    {
+    case SAVE_ERROR:
+      g_dbus_method_invocation_return_dbus_error (invocation,
+                                                  "org.example.Raw.Error",
+                                                  helper->save_error);
+      return;
+    case SAVE_SILENT:
+      g_ptr_array_add (helper->held, invocation);
+      return;
+    case SAVE_DATA:
+      if (helper->spec.save_delay_msec > 0)
+        {
+          DelayedSave *delayed = g_new0 (DelayedSave, 1);
+          GSource *source = g_timeout_source_new (helper->spec.save_delay_msec);
+
+          delayed->helper = helper;
+          delayed->invocation = invocation;
+          g_source_set_callback (source, on_delayed_save, delayed, NULL);
+          g_source_attach (source, helper->context);
+          g_source_unref (source);
+          return;
+        }
+      raw_reply_save (helper, invocation);
+      return;
+    }
+}
+
+static GVariant *
+raw_get_property (GDBusConnection  *connection,
+                  const char       *sender,
+                  const char       *object_path,
+                  const char       *interface_name,
+                  const char       *property_name,
+                  GError          **error,
+                  gpointer          user_data)
+{
+  RawHelper *helper = user_data;
+
+  if (helper->spec.id_mode == ID_WRONG_TYPE)
+    return g_variant_new_int32 (7);
+  return g_variant_new_string (helper->id);
+}
+
+static const GDBusInterfaceVTable raw_vtable = {
+  raw_method_call, raw_get_property, NULL, { 0 }
+};
+
+/* Drops every method call, so that none is ever answered. */
+static GDBusMessage *
+drop_calls (GDBusConnection *connection,
+            GDBusMessage    *message,
+            gboolean         incoming,
+            gpointer         user_data)
+{
+  if (incoming && g_dbus_message_get_message_type (message)
+                      == G_DBUS_MESSAGE_TYPE_METHOD_CALL)
+    {
+      RawHelper *helper = user_data;
+
+      g_mutex_lock (&helper->lock);
+      g_ptr_array_add (helper->held, message);
+      g_mutex_unlock (&helper->lock);
+      return NULL;
+    }
+  return message;
+}
+
+typedef struct
+{
+  RawHelper *helper;
+  const char *address;
+} RawStart;
+
+static gpointer
+raw_thread (gpointer data)
+{
+  RawStart *start = data;
+  RawHelper *helper = start->helper;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusNodeInfo) node = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  guint registration = 0;
+
+  g_main_context_push_thread_default (helper->context);
+  node = g_dbus_node_info_new_for_xml (helper->spec.id_mode == ID_WRONG_TYPE
+                                           ? raw_xml_int_id : raw_xml,
+                                       &error);
+  g_assert_no_error (error);
+  connection = g_dbus_connection_new_for_address_sync (
+      start->address,
+      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+          | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+      NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_set_exit_on_close (connection, FALSE);
+  if (helper->spec.id_mode == ID_STRING || helper->spec.id_mode == ID_WRONG_TYPE)
+    {
+      registration = g_dbus_connection_register_object (
+          connection, VMSTATE1_OBJECT_PATH, node->interfaces[0], &raw_vtable,
+          helper, NULL, &error);
+      g_assert_no_error (error);
+    }
+  /* In the queue, as QEMU's helpers are: no flags. */
+  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus",
+                                       "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)",
+                                                      VMSTATE1_BUS_NAME, 0),
+                                       G_VARIANT_TYPE ("(u)"),
+                                       G_DBUS_CALL_FLAGS_NONE, 5000, NULL,
+                                       &error);
+  g_assert_no_error (error);
+  /* Only now: the RequestName reply had to come in. */
+  if (helper->spec.id_mode == ID_SILENT)
+    g_dbus_connection_add_filter (connection, drop_calls, helper, NULL);
+
+  g_mutex_lock (&helper->lock);
+  helper->unique_name = g_strdup (g_dbus_connection_get_unique_name (
+      connection));
+  helper->ready = TRUE;
+  g_cond_broadcast (&helper->cond);
+  g_mutex_unlock (&helper->lock);
+
+  g_main_loop_run (helper->loop);
+
+  if (registration != 0)
+    g_dbus_connection_unregister_object (connection, registration);
+  g_dbus_connection_close_sync (connection, NULL, NULL);
+  g_main_context_pop_thread_default (helper->context);
+  return NULL;
+}
+
+static RawHelper *
+raw_start (TestBus       *bus,
+           const RawSpec *spec)
+{
+  RawHelper *helper = g_new0 (RawHelper, 1);
+  RawStart start = { helper, test_bus_get_address (bus) };
+
+  helper->spec = *spec;
+  helper->id = g_strdup (spec->id != NULL ? spec->id : "");
+  helper->save_error = g_strdup (spec->save_error != NULL ? spec->save_error
+                                                          : "it failed");
+  helper->context = g_main_context_new ();
+  helper->loop = g_main_loop_new (helper->context, FALSE);
+  helper->held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_mutex_init (&helper->lock);
+  g_cond_init (&helper->cond);
+  helper->thread = g_thread_new ("raw-helper", raw_thread, &start);
+  g_mutex_lock (&helper->lock);
+  while (!helper->ready)
+    g_cond_wait (&helper->cond, &helper->lock);
+  g_mutex_unlock (&helper->lock);
+  return helper;
+}
+
+static RawHelper *
+raw_start_id (TestBus    *bus,
+              IdMode      mode,
+              const char *id)
+{
+  RawSpec spec = { .id_mode = mode, .id = id, .save_size = 1 };
+
+  return raw_start (bus, &spec);
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+raw_stop (RawHelper *helper)
+{
+  g_main_context_invoke (helper->context, quit_loop, helper->loop);
+  g_thread_join (helper->thread);
+  g_ptr_array_unref (helper->held);
+  g_main_loop_unref (helper->loop);
+  g_main_context_unref (helper->context);
+  g_mutex_clear (&helper->lock);
+  g_cond_clear (&helper->cond);
+  g_free (helper->unique_name);
+  g_free (helper->id);
+  g_free (helper->save_error);
+  g_free (helper);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RawHelper, raw_stop)
+
+/* Counting the ListQueuedOwners calls each peer makes, as the bus sees
+ * them: a monitor connection (BecomeMonitor), which only listens. */
+
+typedef struct
+{
+  GDBusConnection *connection;
+  GMutex lock;
+  GHashTable *counts;  /* sender -> calls */
+} CallCounter;
+
+static GDBusMessage *
+count_calls (GDBusConnection *connection,
+             GDBusMessage    *message,
+             gboolean         incoming,
+             gpointer         user_data)
+{
+  CallCounter *counter = user_data;
+  GDBusMessageType type = g_dbus_message_get_message_type (message);
+
+  if (!incoming || type == G_DBUS_MESSAGE_TYPE_METHOD_RETURN
+      || type == G_DBUS_MESSAGE_TYPE_ERROR)
+    return message;
+  if (type == G_DBUS_MESSAGE_TYPE_METHOD_CALL
+      && g_strcmp0 (g_dbus_message_get_member (message),
+                    "ListQueuedOwners") == 0
+      && g_dbus_message_get_sender (message) != NULL)
+    {
+      const char *sender = g_dbus_message_get_sender (message);
+
+      g_mutex_lock (&counter->lock);
+      g_hash_table_insert (counter->counts, g_strdup (sender),
+                           GUINT_TO_POINTER (GPOINTER_TO_UINT (
+                               g_hash_table_lookup (counter->counts, sender))
+                               + 1));
+      g_mutex_unlock (&counter->lock);
+    }
+  /* A monitor must not answer, nor may GDBus answer for it. */
+  g_object_unref (message);
+  return NULL;
+}
+
+static CallCounter *
+call_counter_new (TestBus *bus)
+{
+  CallCounter *counter = g_new0 (CallCounter, 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  const char *rules[] = { "type='method_call',member='ListQueuedOwners'",
+                          NULL };
+
+  g_mutex_init (&counter->lock);
+  counter->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           NULL);
+  counter->connection = g_dbus_connection_new_for_address_sync (
+      test_bus_get_address (bus),
+      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+          | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+      NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_set_exit_on_close (counter->connection, FALSE);
+  g_dbus_connection_add_filter (counter->connection, count_calls, counter,
+                                NULL);
+  reply = g_dbus_connection_call_sync (
+      counter->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+      "org.freedesktop.DBus.Monitoring", "BecomeMonitor",
+      g_variant_new ("(^asu)", rules, 0), NULL, G_DBUS_CALL_FLAGS_NONE, 5000,
+      NULL, &error);
+  g_assert_no_error (error);
+  return counter;
+}
+
+/* The most calls any one peer but @except (nullable) made. */
+static guint
+call_counter_max (CallCounter *counter,
+                  const char  *except)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  guint most = 0;
+
+  g_mutex_lock (&counter->lock);
+  g_hash_table_iter_init (&iter, counter->counts);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (except == NULL || !g_str_equal (key, except))
+      most = MAX (most, GPOINTER_TO_UINT (value));
+  g_mutex_unlock (&counter->lock);
+  return most;
+}
+
+static void
+call_counter_free (CallCounter *counter)
+{
+  g_dbus_connection_close_sync (counter->connection, NULL, NULL);
+  g_object_unref (counter->connection);
+  g_hash_table_unref (counter->counts);
+  g_mutex_clear (&counter->lock);
+  g_free (counter);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CallCounter, call_counter_free)
+
+/* check */
+
+static void
+test_check_clean (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  const char *address = test_bus_get_address (fixture->bus);
+  g_autofree char *alpha = start_counter (fixture, "alpha");
+  g_autofree char *beta = start_counter (fixture, "beta");
+
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    RUN_TOOL (&run, address, "check");
+    g_assert_cmpint (run.status, ==, 0);
+    assert_has (run.out, alpha);
+    assert_has (run.out, beta);
+    assert_has (run.out, "OK: QEMU would migrate");
+    /* Without an id-list, a note, not a problem. */
+    assert_has (run.out, "note: without an id-list");
+    assert_lacks (run.out, "problem:");
+  }
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    RUN_TOOL (&run, address, "check", "--id-list", "alpha,beta", "--save");
+    g_assert_cmpint (run.status, ==, 0);
+    assert_has (run.out, "9 bytes");
+    assert_lacks (run.out, "note:");
+    assert_lacks (run.out, "problem:");
+  }
+  {
+    g_auto(ToolRun) run = { 0, };
+    g_autoptr(JsonNode) root = NULL;
+    JsonObject *object;
+    JsonArray *helpers;
+
+    RUN_TOOL (&run, address, "check", "--save", "--json");
+    g_assert_cmpint (run.status, ==, 0);
+    root = parse_json (run.out);
+    object = json_node_get_object (root);
+    g_assert_true (json_object_get_boolean_member (object, "ok"));
+    helpers = json_object_get_array_member (object, "helpers");
+    g_assert_cmpuint (json_array_get_length (helpers), ==, 2);
+    for (guint i = 0; i < 2; i++)
+      {
+        JsonObject *helper = json_array_get_object_element (helpers, i);
+
+        g_assert_cmpint (json_object_get_int_member (helper, "size"), ==, 9);
+        g_assert_true (g_str_has_prefix (
+            json_object_get_string_member (helper, "verdict"), "ok"));
+      }
+  }
+  /* An empty bus is fine too, with a word about it. */
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    RUN_TOOL (&run, test_bus_get_address (fixture->dst_bus), "check");
+    g_assert_cmpint (run.status, ==, 0);
+    assert_has (run.out, "no helper is queued");
+  }
+}
+
+#define LONG_ID_LEN 300
+
+/* Every problem of the queue at once, each named, with what to do. */
+static void
+test_check_queue_problems (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  const char *address = test_bus_get_address (fixture->bus);
+  g_autofree char *long_id = g_strnfill (LONG_ID_LEN, 'L');
+  g_autofree char *good = start_counter (fixture, "good");
+  g_autoptr(RawHelper) no_object = raw_start_id (fixture->bus, ID_NO_OBJECT,
+                                                 NULL);
+  g_autoptr(RawHelper) wrong_type = raw_start_id (fixture->bus, ID_WRONG_TYPE,
+                                                  NULL);
+  g_autoptr(RawHelper) silent = raw_start_id (fixture->bus, ID_SILENT, NULL);
+  g_autoptr(RawHelper) empty = raw_start_id (fixture->bus, ID_STRING, "");
+  g_autoptr(RawHelper) longer = raw_start_id (fixture->bus, ID_STRING,
+                                              long_id);
+  g_autoptr(RawHelper) dup1 = raw_start_id (fixture->bus, ID_STRING, "dup");
+  g_autoptr(RawHelper) dup2 = raw_start_id (fixture->bus, ID_STRING, "dup");
+
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    RUN_TOOL (&run, address, "--timeout", "500", "check");
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_cmpint (run.elapsed_msec, <, 3000);
+    assert_has (run.out, "FAILED: 6 problems");
+    /* Each owner by its unique name. */
+    assert_has (run.out, good);
+    for (guint i = 0; i < 2; i++)
+      {
+        RawHelper *unreadable = i == 0 ? no_object : wrong_type;
+        g_autofree char *line = g_strdup_printf (
+            "problem: %s is queued for org.qemu.VMState1 but its Id cannot "
+            "be read", unreadable->unique_name);
+
+        assert_has (run.out, line);
+      }
+    assert_has (run.out, "its Id is of type 'i', not a string");
+    assert_has (run.out, "silently NOT migrated");
+    assert_has (run.out, silent->unique_name);
+    assert_has (run.out, "did not answer its Id within 500 ms");
+    assert_has (run.out, "has an empty Id");
+    assert_has (run.out, "(300 bytes), longer than QEMU's 255 bytes");
+    assert_has (run.out, "Duplicated VMState Id 'dup'");
+    assert_has (run.out, dup1->unique_name);
+    assert_has (run.out, dup2->unique_name);
+    assert_has (run.out, "note: without an id-list");
+    assert_has (run.out, "To do: ");
+  }
+  {
+    g_auto(ToolRun) run = { 0, };
+    g_autofree char *kinds = NULL;
+
+    RUN_TOOL (&run, address, "--timeout", "500", "check", "--json");
+    g_assert_cmpint (run.status, ==, 1);
+    kinds = json_error_kinds (run.out);
+    g_assert_cmpstr (kinds, ==, "duplicate-id invalid-id invalid-id "
+                                "silent-owner unreadable-id unreadable-id");
+  }
+
+  /* With an id-list, QEMU skips the Ids not listed before it checks
+   * them: the empty and the long Id are no longer a problem; a listed Id
+   * with no helper is. */
+  {
+    g_auto(ToolRun) run = { 0, };
+    g_autofree char *kinds = NULL;
+
+    RUN_TOOL (&run, address, "--timeout", "500", "check", "--id-list",
+              "good,dup,gone", "--json");
+    g_assert_cmpint (run.status, ==, 1);
+    kinds = json_error_kinds (run.out);
+    g_assert_cmpstr (kinds, ==, "duplicate-id missing-id silent-owner "
+                                "unreadable-id unreadable-id");
+  }
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    RUN_TOOL (&run, address, "--timeout", "500", "check", "--id-list",
+              "good,gone");
+    g_assert_cmpint (run.status, ==, 1);
+    assert_has (run.out, "Required VMState Id are missing: gone");
+    assert_has (run.out, "wait --id gone");
+    assert_has (run.out, "not in --id-list: skipped");
+    assert_lacks (run.out, "Duplicated");
+  }
+}
+
+/* Each class alone fails the check: none hides behind another. */
+static void
+test_check_one_by_one (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *long_id = g_strnfill (LONG_ID_LEN, 'L');
+  const struct
+  {
+    RawSpec spec;
+    gboolean twice;
+    const char *kind;
+  } cases[] = {
+    { { .id_mode = ID_NO_OBJECT }, FALSE, "unreadable-id" },
+    { { .id_mode = ID_WRONG_TYPE }, FALSE, "unreadable-id" },
+    { { .id_mode = ID_SILENT }, FALSE, "silent-owner" },
+    { { .id_mode = ID_STRING, .id = "" }, FALSE, "invalid-id" },
+    { { .id_mode = ID_STRING, .id = long_id }, FALSE, "invalid-id" },
+    { { .id_mode = ID_STRING, .id = "twin" }, TRUE, "duplicate-id" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(TestBus) bus = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(RawHelper) first = NULL;
+      g_autoptr(RawHelper) second = NULL;
+      g_auto(ToolRun) run = { 0, };
+      g_autofree char *kinds = NULL;
+
+      bus = test_bus_new (NULL, &error);
+      g_assert_no_error (error);
+      first = raw_start (bus, &cases[i].spec);
+      if (cases[i].twice)
+        second = raw_start (bus, &cases[i].spec);
+      RUN_TOOL (&run, test_bus_get_address (bus), "--timeout", "300", "check",
+                "--json");
+      g_assert_cmpint (run.status, ==, 1);
+      kinds = json_error_kinds (run.out);
+      g_assert_cmpstr (kinds, ==, cases[i].kind);
+    }
+}
+
+/* --save: every Save at once, each problem of its answer named. */
+static void
+test_check_save_problems (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  const char *address = test_bus_get_address (fixture->bus);
+  const RawSpec specs[] = {
+    { .id = "fine", .save_size = 10 },
+    { .id = "empty", .save_size = 0 },
+    { .id = "huge", .save_size = MiB + 1 },
+    { .id = "failing", .save_mode = SAVE_ERROR,
+      .save_error = "disk on fire" },
+    { .id = "slow", .save_size = 5, .save_delay_msec = 400 },
+    { .id = "stuck", .save_mode = SAVE_SILENT },
+  };
+  RawHelper *helpers[G_N_ELEMENTS (specs)];
+
+  for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
+    helpers[i] = raw_start (fixture->bus, &specs[i]);
+
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    RUN_TOOL (&run, address, "--timeout", "1000", "check", "--save",
+              "--budget", "200");
+    g_assert_cmpint (run.status, ==, 1);
+    /* All at once: the stuck one's timeout, not the sum. */
+    g_assert_cmpint (run.elapsed_msec, <, 2500);
+    assert_has (run.out, helpers[0]->unique_name);
+    assert_has (run.out, "  ok (Save: ");
+    assert_has (run.out, "the Save of 'empty'");
+    assert_has (run.out, "returned 0 bytes");
+    assert_has (run.out, "not a byte array");
+    assert_has (run.out, "the Save of 'huge'");
+    assert_has (run.out, "returned 1048577 bytes, over QEMU's limit");
+    assert_has (run.out, "the Save of 'failing'");
+    assert_has (run.out, "org.example.Raw.Error: disk on fire");
+    assert_has (run.out, "the Save of 'slow'");
+    assert_has (run.out, "over the downtime budget of 200 ms");
+    assert_has (run.out, "the Save of 'stuck'");
+    assert_has (run.out, "did not answer within 1000 ms");
+    assert_has (run.out, "one after another");
+  }
+  {
+    g_auto(ToolRun) run = { 0, };
+    g_autofree char *kinds = NULL;
+
+    RUN_TOOL (&run, address, "--timeout", "1000", "check", "--save",
+              "--budget", "200", "--json");
+    g_assert_cmpint (run.status, ==, 1);
+    kinds = json_error_kinds (run.out);
+    g_assert_cmpstr (kinds, ==, "empty-state over-budget save-failed "
+                                "save-silent state-too-large "
+                                "total-over-budget");
+  }
+  /* The default budget (300 ms) holds the slow one's 400 ms too. */
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    RUN_TOOL (&run, address, "--timeout", "1000", "check", "--save",
+              "--id-list", "fine,slow");
+    g_assert_cmpint (run.status, ==, 1);
+    assert_has (run.out, "over the downtime budget of 300 ms");
+    assert_lacks (run.out, "'empty'");
+  }
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    RUN_TOOL (&run, address, "check", "--save", "--id-list", "fine",
+              "--budget", "5000");
+    g_assert_cmpint (run.status, ==, 0);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
+    raw_stop (helpers[i]);
+}
+
+#define HOSTILE_ID "evil\x1b]0;pwned\x07\nfake"
+#define HOSTILE_ERROR "\x1b[2K\rOK: QEMU would migrate\nfake"
+
+static void
+test_check_escapes (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  const RawSpec spec = { .id = HOSTILE_ID, .save_mode = SAVE_ERROR,
+                         .save_error = HOSTILE_ERROR };
+  g_autoptr(RawHelper) helper = raw_start (fixture->bus, &spec);
+  g_auto(ToolRun) run = { 0, };
+  g_auto(ToolRun) json = { 0, };
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *entry;
+
+  RUN_TOOL (&run, test_bus_get_address (fixture->bus), "check", "--save");
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_null (strchr (run.out, '\x1b'));
+  g_assert_null (strchr (run.out, '\r'));
+  assert_has (run.out, "evil\\x1b]0;pwned\\x07\\x0afake");
+  assert_has (run.out, "\\x1b[2K\\x0dOK: QEMU would migrate\\x0afake");
+  /* One line per helper, per problem, and the verdict. */
+  {
+    guint lines = 0;
+
+    for (const char *p = run.out; *p != '\0'; p++)
+      lines += *p == '\n';
+    g_assert_cmpuint (lines, ==, 4);
+  }
+
+  RUN_TOOL (&json, test_bus_get_address (fixture->bus), "check", "--json");
+  g_assert_null (strchr (json.out, '\x1b'));
+  root = parse_json (json.out);
+  entry = json_array_get_object_element (json_object_get_array_member (
+      json_node_get_object (root), "helpers"), 0);
+  g_assert_cmpstr (json_object_get_string_member (entry, "id"), ==,
+                   HOSTILE_ID);
+}
+
+static void
+test_check_usage (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  const char *address = test_bus_get_address (fixture->bus);
+  const char *const bad[][4] = {
+    { "check", "--budget", "100", NULL },
+    { "check", "--save", "--budget", "0" },
+    { "check", "--id-list", ",", NULL },
+    { "check", "extra", NULL, NULL },
+    { "wait", NULL, NULL, NULL },
+    { "wait", "--id", "", NULL },
+    { "monitor", "extra", NULL, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_auto(ToolRun) run = { 0, };
+
+      run_toolv (&run, address, bad[i]);
+      g_assert_cmpint (run.status, ==, 2);
+      assert_has (run.err, "Try '");
+    }
+}
+
+/* wait */
+
+typedef struct
+{
+  Fixture *fixture;
+  const char *id;
+  gboolean raw;
+  RawHelper *raw_helper;
+  char *name;
+  gint64 ready;
+} LateStart;
+
+static gboolean
+on_late_start (gpointer user_data)
+{
+  LateStart *late = user_data;
+
+  if (late->raw)
+    {
+      late->raw_helper = raw_start_id (late->fixture->bus, ID_STRING,
+                                       late->id);
+      late->name = g_strdup (late->raw_helper->unique_name);
+    }
+  else
+    late->name = start_counter (late->fixture, late->id);
+  /* Exported and queued when it says so. */
+  late->ready = g_get_monotonic_time ();
+  return G_SOURCE_REMOVE;
+}
+
+/* A helper that comes 1 s late: wait returns soon after it exported,
+ * not before, having listed the queue only when the bus said something
+ * changed. @raw: a bare GDBus helper, queued behind another, that sends
+ * no PropertiesChanged and changes no owner the bus announces. */
+static void
+wait_for_late (Fixture  *fixture,
+               gboolean  raw)
+{
+  const char *address = test_bus_get_address (fixture->bus);
+  g_autoptr(CallCounter) counter = call_counter_new (fixture->bus);
+  g_autofree char *first = raw ? start_counter (fixture, "first") : NULL;
+  LateStart late = { fixture, "late", raw, NULL, NULL, 0 };
+  const char *const args[] = { "--timeout", "5000", "wait", "--id", "late",
+                               NULL };
+  g_auto(ToolRun) run = { 0, };
+  Pending pending = { &run, 0, FALSE };
+  g_autoptr(GSubprocess) process = NULL;
+  gint64 started;
+  guint listings;
+
+  started = g_get_monotonic_time ();
+  pending.started = started;
+  process = spawn_toolv (address, args);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, on_communicated,
+                                       &pending);
+  g_timeout_add (1000, on_late_start, &late);
+  while (!pending.done)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_test_message ("wait: exit %d after %" G_GINT64_FORMAT " ms, helper ready "
+                  "after %" G_GINT64_FORMAT " ms\n%s", run.status,
+                  run.elapsed_msec, (late.ready - started) / 1000, run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpint (late.ready, !=, 0);
+  /* Not before the helper was there (it started 1 s in). */
+  g_assert_cmpint (run.elapsed_msec, >=, 1000);
+  g_assert_cmpint (g_get_monotonic_time () - late.ready, <,
+                   1000 * G_TIME_SPAN_MILLISECOND);
+
+  listings = call_counter_max (counter, late.name);
+  g_test_message ("wait listed the queue %u times", listings);
+  g_assert_cmpuint (listings, >=, 1);
+  g_assert_cmpuint (listings, <=, 8);
+
+  if (late.raw_helper != NULL)
+    raw_stop (late.raw_helper);
+  g_free (late.name);
+}
+
+static void
+test_wait_late (Fixture       *fixture,
+                gconstpointer  data)
+{
+  wait_for_late (fixture, FALSE);
+}
+
+static void
+test_wait_late_raw (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  wait_for_late (fixture, TRUE);
+}
+
+static void
+test_wait_timeout (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  const char *address = test_bus_get_address (fixture->bus);
+  g_autoptr(CallCounter) counter = call_counter_new (fixture->bus);
+  g_autofree char *here = start_counter (fixture, "here");
+  g_auto(ToolRun) run = { 0, };
+
+  RUN_TOOL (&run, address, "--timeout", "2000", "wait", "--id", "here",
+            "--id", "never", "--id", "nor\x1b");
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_cmpint (run.elapsed_msec, >=, 1900);
+  g_assert_cmpint (run.elapsed_msec, <, 4000);
+  assert_has (run.err, "not on the bus after 2000 ms: 'never', 'nor\\x1b'");
+  assert_lacks (run.err, "'here'");
+  /* Nothing changed in 2 s: one listing at start, no polling. */
+  g_assert_cmpuint (call_counter_max (counter, here), <=, 2);
+
+  /* Already there: at once. */
+  {
+    g_auto(ToolRun) now = { 0, };
+
+    RUN_TOOL (&now, address, "wait", "--id", "here");
+    g_assert_cmpint (now.status, ==, 0);
+    g_assert_cmpint (now.elapsed_msec, <, 1000);
+  }
+}
+
+/* monitor */
+
+typedef struct
+{
+  GDataInputStream *stream;
+  char *line;
+  gboolean done;
+} LineRead;
+
+static void
+on_line (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  LineRead *read = user_data;
+  g_autoptr(GError) error = NULL;
+
+  read->line = g_data_input_stream_read_line_finish_utf8 (
+      G_DATA_INPUT_STREAM (source), result, NULL, &error);
+  g_assert_no_error (error);
+  read->done = TRUE;
+}
+
+/* The next line the monitor prints, within 5 s. */
+static char *
+next_line (GDataInputStream *stream)
+{
+  LineRead read = { stream, NULL, FALSE };
+
+  g_data_input_stream_read_line_async (stream, G_PRIORITY_DEFAULT, NULL,
+                                       on_line, &read);
+  if (!test_wait_for (&read.done, 5000))
+    g_error ("the monitor printed no line within 5 s");
+  g_assert_nonnull (read.line);
+  g_test_message ("monitor: %s", read.line);
+  return read.line;
+}
+
+static void
+assert_timestamp (const char *text)
+{
+  g_assert_true (g_regex_match_simple (
+      "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$",
+      text, 0, 0));
+}
+
+static void
+assert_event (const char *line,
+              gboolean    json,
+              const char *event,
+              const char *id,
+              const char *name)
+{
+  if (json)
+    {
+      g_autoptr(JsonNode) root = parse_json (line);
+      JsonObject *object = json_node_get_object (root);
+
+      assert_timestamp (json_object_get_string_member (object, "time"));
+      g_assert_cmpstr (json_object_get_string_member (object, "event"), ==,
+                       event);
+      g_assert_cmpstr (json_object_get_string_member (object, "id"), ==, id);
+      g_assert_cmpstr (json_object_get_string_member (object, "name"), ==,
+                       name);
+    }
+  else
+    {
+      g_auto(GStrv) words = g_strsplit_set (line, " ", -1);
+      g_autofree char *quoted = g_strdup_printf ("'%s'", id);
+      g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+
+      for (guint i = 0; words[i] != NULL; i++)
+        if (*words[i] != '\0')
+          g_ptr_array_add (kept, words[i]);
+      g_assert_cmpuint (kept->len, ==, 4);
+      assert_timestamp (g_ptr_array_index (kept, 0));
+      g_assert_cmpstr (g_ptr_array_index (kept, 1), ==, event);
+      g_assert_cmpstr (g_ptr_array_index (kept, 2), ==, quoted);
+      g_assert_cmpstr (g_ptr_array_index (kept, 3), ==, name);
+    }
+}
+
+static void
+monitor_joins_and_leaves (Fixture  *fixture,
+                          gboolean  json)
+{
+  const char *address = test_bus_get_address (fixture->bus);
+  const char *const args[] = { "monitor", json ? "--json" : NULL, NULL };
+  g_autoptr(GSubprocess) monitor = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  GSubprocess *alpha, *beta;
+  g_autofree char *alpha_name = NULL;
+  g_autofree char *beta_name = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(RawHelper) raw = NULL;
+
+  alpha_name = start_counter_full (fixture, fixture->bus, "alpha", &alpha);
+  monitor = spawn_toolv (address, args);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (monitor));
+
+  line = next_line (out);
+  assert_event (line, json, "present", "alpha", alpha_name);
+  g_clear_pointer (&line, g_free);
+
+  beta_name = start_counter_full (fixture, fixture->bus, "beta", &beta);
+  line = next_line (out);
+  assert_event (line, json, "join", "beta", beta_name);
+  g_clear_pointer (&line, g_free);
+
+  stop_counter (fixture, alpha);
+  line = next_line (out);
+  assert_event (line, json, "leave", "alpha", alpha_name);
+  g_clear_pointer (&line, g_free);
+
+  /* A bare helper sends no PropertiesChanged: seen as a new name. */
+  raw = raw_start_id (fixture->bus, ID_STRING, "raw");
+  line = next_line (out);
+  assert_event (line, json, "join", "raw", raw->unique_name);
+  g_clear_pointer (&line, g_free);
+
+  stop_counter (fixture, beta);
+  line = next_line (out);
+  assert_event (line, json, "leave", "beta", beta_name);
+  g_clear_pointer (&line, g_free);
+
+  g_subprocess_send_signal (monitor, SIGTERM);
+  g_assert_true (g_subprocess_wait (monitor, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (monitor));
+  g_assert_cmpint (g_subprocess_get_exit_status (monitor), ==, 0);
+}
+
+static void
+test_monitor_text (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  monitor_joins_and_leaves (fixture, FALSE);
+}
+
+static void
+test_monitor_json (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  monitor_joins_and_leaves (fixture, TRUE);
+}
+
+/* A helper that unexports is gone from the queue's point of view, and
+ * SIGINT ends the monitor as SIGTERM does. */
+static void
+test_monitor_unexport (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  const char *address = test_bus_get_address (fixture->bus);
+  const char *const args[] = { "monitor", NULL };
+  g_autoptr(GSubprocess) monitor = spawn_toolv (address, args);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(Vmstate1Helper) helper = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *name = NULL;
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (monitor));
+  /* Its first listing done: nothing printed, so wait a little. */
+  g_usleep (300 * 1000);
+  connection = vmstate1_connect (address, NULL, &error);
+  g_assert_no_error (error);
+  name = g_strdup (g_dbus_connection_get_unique_name (connection));
+  helper = vmstate1_helper_new ("inproc", &error);
+  g_assert_no_error (error);
+  g_assert_true (vmstate1_helper_export (helper, connection, &error));
+  g_assert_no_error (error);
+  line = next_line (out);
+  assert_event (line, FALSE, "join", "inproc", name);
+  g_clear_pointer (&line, g_free);
+
+  vmstate1_helper_unexport (helper);
+  line = next_line (out);
+  assert_event (line, FALSE, "leave", "inproc", name);
+
+  g_subprocess_send_signal (monitor, SIGINT);
+  g_assert_true (g_subprocess_wait (monitor, NULL, &error));
+  g_assert_cmpint (g_subprocess_get_exit_status (monitor), ==, 0);
+}
+
+/* QEMU: what check says, next to what QEMU 7.2 does */
+
+typedef struct
+{
+  char *status;       /* the source's final migration status */
+  char *error_desc;   /* the source's error-desc, if any */
+  char *src_stderr;
+  gboolean loaded;    /* the destination's incoming migration completed */
+  char *dst_stderr;
+  Vmstate1States *stream;  /* the states in the migration file */
+} QemuOutcome;
+
+static void
+qemu_outcome_clear (QemuOutcome *outcome)
+{
+  g_free (outcome->status);
+  g_free (outcome->error_desc);
+  g_free (outcome->src_stderr);
+  g_free (outcome->dst_stderr);
+  g_clear_pointer (&outcome->stream, vmstate1_states_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QemuOutcome, qemu_outcome_clear)
+
+static gboolean
+have_qemu (void)
+{
+  g_autofree char *qemu = test_qemu_find_binary ();
+
+  if (qemu != NULL)
+    return TRUE;
+  if (g_getenv ("CI") != NULL)
+    g_error ("qemu-system-x86_64 not found (Debian: qemu-system-x86)");
+  g_test_skip ("qemu-system-x86_64 not found (Debian: qemu-system-x86)");
+  return FALSE;
+}
+
+/* A real migration: QEMU saves the source bus's helpers to a file and,
+ * if that completed and @load, another QEMU loads it into the
+ * destination bus's helpers. */
+static void
+qemu_migrate (Fixture     *fixture,
+              const char  *id_list,
+              gboolean     load,
+              QemuOutcome *outcome)
+{
+  g_autofree char *file = g_build_filename (fixture->dir, "migration.bin",
+                                            NULL);
+  g_autofree char *save_uri = g_strdup_printf ("exec:cat > %s", file);
+  g_autofree char *load_uri = g_strdup_printf ("exec:cat %s", file);
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(TestQemu) qemu = NULL;
+    TestQemuOptions options = {
+      .bus_address = test_bus_get_address (fixture->bus),
+      .id_list = id_list,
+    };
+
+    qemu = test_qemu_new (&options, &error);
+    g_assert_no_error (error);
+    outcome->status = test_qemu_migrate (qemu, save_uri,
+                                         &outcome->error_desc, &error);
+    /* QEMU itself may die of it: a duplicate Id corrupts its heap. */
+    if (outcome->status == NULL)
+      {
+        int exit_status = test_qemu_wait_exit (qemu, 2000);
+
+        outcome->status = g_strdup ("crashed");
+        outcome->error_desc = g_strdup_printf ("%s (exit status %d)",
+                                               error->message, exit_status);
+        g_clear_error (&error);
+      }
+    outcome->src_stderr = g_strdup (test_qemu_get_stderr (qemu));
+  }
+  g_test_message ("QEMU source: migration %s%s%s; its stderr:\n%s",
+                  outcome->status,
+                  outcome->error_desc != NULL ? ": " : "",
+                  outcome->error_desc != NULL ? outcome->error_desc : "",
+                  outcome->src_stderr);
+  if (!g_str_equal (outcome->status, "completed"))
+    return;
+
+  {
+    g_autoptr(GFile) gfile = g_file_new_for_path (file);
+    g_autoptr(GFileInputStream) input = g_file_read (gfile, NULL, &error);
+
+    g_assert_no_error (error);
+    outcome->stream = vmstate1_states_read_migration (G_INPUT_STREAM (input),
+                                                      NULL, &error);
+    /* A corrupt blob is one of the outcomes shown. */
+    if (outcome->stream == NULL)
+      g_test_message ("the migration file's dbus-vmstate section: %s",
+                      error->message);
+    g_clear_error (&error);
+  }
+  if (load)
+    {
+      g_autoptr(TestQemu) qemu = NULL;
+      TestQemuOptions options = {
+        .bus_address = test_bus_get_address (fixture->dst_bus),
+        .id_list = id_list,
+        .incoming = load_uri,
+      };
+
+      qemu = test_qemu_new (&options, &error);
+      g_assert_no_error (error);
+      outcome->loaded = test_qemu_wait_incoming (qemu, &error);
+      g_clear_error (&error);
+      outcome->dst_stderr = g_strdup (test_qemu_get_stderr (qemu));
+      g_test_message ("QEMU destination: incoming migration %s; its "
+                      "stderr:\n%s", outcome->loaded ? "completed" : "failed",
+                      outcome->dst_stderr);
+    }
+  g_unlink (file);
+}
+
+static char *
+stream_ids (Vmstate1States *states)
+{
+  g_auto(GStrv) ids = vmstate1_states_dup_ids (states);
+
+  return g_strjoinv (",", ids);
+}
+
+/* Each QEMU case: helpers on the source bus (and their twins, that
+ * accept any Load, on the destination bus), check's verdict, then
+ * QEMU's. */
+typedef struct
+{
+  const char *name;
+  RawSpec helpers[3];
+  const char *id_list;
+  gboolean save;
+  const char *kind;         /* check's error */
+  gboolean qemu_saves;      /* QEMU's source migration completes */
+  gboolean qemu_loads;      /* ... and the destination loads it */
+  const char *qemu_says;    /* in QEMU's error-desc or stderr */
+  const char *stream;       /* the Ids QEMU's stream holds */
+} QemuCase;
+
+static void
+run_qemu_case (Fixture        *fixture,
+               const QemuCase *qcase)
+{
+  RawHelper *src[3] = { NULL, }, *dst[3] = { NULL, };
+  g_auto(ToolRun) run = { 0, };
+  g_auto(QemuOutcome) outcome = { 0, };
+  g_autofree char *kinds = NULL;
+  g_autofree char *qemu_text = NULL;
+  const char *args[8];
+  guint n = 0;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      RawSpec twin = { .id = qcase->helpers[i].id, .save_size = 1 };
+
+      /* The list ends with an all-zero spec. */
+      if (qcase->helpers[i].id == NULL
+          && qcase->helpers[i].id_mode == ID_STRING)
+        break;
+      src[i] = raw_start (fixture->bus, &qcase->helpers[i]);
+      if (qcase->helpers[i].id != NULL)
+        dst[i] = raw_start (fixture->dst_bus, &twin);
+    }
+
+  args[n++] = "--timeout";
+  args[n++] = "1000";
+  args[n++] = "check";
+  if (qcase->id_list != NULL)
+    {
+      args[n++] = "--id-list";
+      args[n++] = qcase->id_list;
+    }
+  if (qcase->save)
+    args[n++] = "--save";
+  args[n++] = "--json";
+  args[n] = NULL;
+  run_toolv (&run, test_bus_get_address (fixture->bus), args);
+  {
+    g_auto(ToolRun) text = { 0, };
+
+    args[n - 1] = NULL;
+    run_toolv (&text, test_bus_get_address (fixture->bus), args);
+    g_test_message ("[%s] vmstate1-tool check says (exit %d):\n%s",
+                    qcase->name, text.status, text.out);
+    g_assert_cmpint (text.status, ==, 1);
+  }
+  g_assert_cmpint (run.status, ==, 1);
+  kinds = json_error_kinds (run.out);
+  g_assert_cmpstr (kinds, ==, qcase->kind);
+
+  qemu_migrate (fixture, qcase->id_list, TRUE, &outcome);
+  qemu_text = g_strconcat (outcome.error_desc ? outcome.error_desc : "", "\n",
+                           outcome.src_stderr, "\n",
+                           outcome.dst_stderr ? outcome.dst_stderr : "",
+                           NULL);
+  g_test_message ("[%s] check: %s; QEMU: source %s, destination %s", qcase->name,
+                  kinds, outcome.status,
+                  outcome.dst_stderr == NULL ? "not run"
+                  : outcome.loaded ? "loaded" : "failed");
+  if (qcase->qemu_saves)
+    g_assert_cmpstr (outcome.status, ==, "completed");
+  else if (!g_str_equal (outcome.status, "crashed"))
+    g_assert_cmpstr (outcome.status, ==, "failed");
+  if (qcase->qemu_saves)
+    g_assert_cmpint (outcome.loaded, ==, qcase->qemu_loads);
+  /* A QEMU that died may not have had the time to say why. */
+  if (!g_str_equal (outcome.status, "crashed"))
+  {
+    g_auto(GStrv) alternatives = g_strsplit (qcase->qemu_says, "|", -1);
+    gboolean said = FALSE;
+
+    for (guint i = 0; alternatives[i] != NULL; i++)
+      said |= strstr (qemu_text, alternatives[i]) != NULL;
+    if (!said)
+      g_error ("QEMU said neither of '%s': %s", qcase->qemu_says, qemu_text);
+  }
+  if (qcase->stream != NULL)
+    {
+      g_autofree char *ids = NULL;
+
+      g_assert_nonnull (outcome.stream);
+      ids = stream_ids (outcome.stream);
+
+      g_assert_cmpstr (ids, ==, qcase->stream);
+    }
+
+  for (guint i = 0; i < 3; i++)
+    {
+      if (src[i] != NULL)
+        raw_stop (src[i]);
+      if (dst[i] != NULL)
+        raw_stop (dst[i]);
+    }
+}
+
+static const QemuCase qemu_cases[] = {
+  { "duplicate Id",
+    { { .id = "dup", .save_size = 1 }, { .id = "dup", .save_size = 1 } },
+    NULL, FALSE, "duplicate-id", FALSE, FALSE,
+    /* QEMU 7.2 frees the Id first: its message names freed memory, or
+     * QEMU aborts ("malloc(): unaligned fastbin chunk detected") */
+    "Duplicated VMState Id|malloc", NULL },
+  { "missing listed Id",
+    { { .id = "here", .save_size = 1 } },
+    "here,gone", FALSE, "missing-id", FALSE, FALSE,
+    "Required VMState Id are missing: gone", NULL },
+  { "empty state",
+    { { .id = "empty", .save_size = 0 } },
+    NULL, TRUE, "empty-state", TRUE, FALSE, "not a byte array", NULL },
+  { "state over 1 MiB",
+    { { .id = "huge", .save_size = MiB + 1 } },
+    NULL, TRUE, "state-too-large", TRUE, FALSE, "Too large vmstate data to save",
+    NULL },
+  { "failing Save",
+    { { .id = "failing", .save_mode = SAVE_ERROR,
+        .save_error = "disk on fire" } },
+    NULL, TRUE, "save-failed", TRUE, FALSE, "disk on fire", NULL },
+  { "unreadable Id",
+    { { .id = "good", .save_size = 3 }, { .id_mode = ID_NO_OBJECT },
+      { .id_mode = ID_WRONG_TYPE } },
+    NULL, FALSE, "unreadable-id unreadable-id", TRUE, TRUE,
+    "VMState Id property is missing", "good" },
+};
+
+static void
+test_qemu_case (Fixture       *fixture,
+                gconstpointer  data)
+{
+  if (!have_qemu ())
+    return;
+  run_qemu_case (fixture, data);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  gboolean qemu = FALSE;
+
+  /* --suite=qemu: the QEMU cases only (the 'tool-check-qemu' test). */
+  for (int i = 1; i < argc; i++)
+    if (g_str_equal (argv[i], "--suite=qemu"))
+      {
+        qemu = TRUE;
+        memmove (argv + i, argv + i + 1, (argc - i) * sizeof *argv);
+        argc--;
+        break;
+      }
+  g_test_init (&argc, &argv, NULL);
+
+  if (qemu)
+    {
+      /* Not for QEMU: on a duplicate Id its dbus-vmstate unrefs a proxy
+       * twice, a GLib critical that fatal-warnings would turn into an
+       * abort; a real QEMU runs without it. Ours stays fatal: GLib read
+       * G_DEBUG at start. */
+      g_unsetenv ("G_DEBUG");
+      for (guint i = 0; i < G_N_ELEMENTS (qemu_cases); i++)
+        {
+          g_autofree char *path = g_strdup_printf (
+              "/vmstate1/tool-check/qemu/%u", i);
+
+          g_test_add (path, Fixture, &qemu_cases[i], fixture_setup,
+                      test_qemu_case, fixture_teardown);
+        }
+      return g_test_run ();
+    }
+
+#define ADD(path, func) \
+  g_test_add ("/vmstate1/tool-check/" path, Fixture, NULL, fixture_setup, \
+              func, fixture_teardown)
+
+  ADD ("check/clean", test_check_clean);
+  ADD ("check/queue-problems", test_check_queue_problems);
+  ADD ("check/one-by-one", test_check_one_by_one);
+  ADD ("check/save-problems", test_check_save_problems);
+  ADD ("check/escapes", test_check_escapes);
+  ADD ("usage", test_check_usage);
+  ADD ("wait/late", test_wait_late);
+  ADD ("wait/late-raw", test_wait_late_raw);
+  ADD ("wait/timeout", test_wait_timeout);
+  ADD ("monitor/text", test_monitor_text);
+  ADD ("monitor/json", test_monitor_json);
+  ADD ("monitor/unexport", test_monitor_unexport);
+
+#undef ADD
+
+  return g_test_run ();
+}
