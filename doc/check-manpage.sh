@@ -2,11 +2,21 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # check-manpage.sh PROGRAM MANPAGE-XML [COMMAND...]: every command and
 # long option the program's --help shows is in its man page, so the page
-# cannot fall behind.
+# cannot fall behind. The commands of its --help's "Commands:" section
+# are checked too, given or not, so that a new one cannot be forgotten.
 set -eu
 tool=$1 page=$2
 shift 2
 status=0
+
+listed=$("$tool" --help | sed -n '/^Commands:/,/^$/p' \
+         | sed -n 's/^  \([a-z][a-z-]*\).*/\1/p')
+for command in $listed; do
+  case " $* " in
+    *" $command "*) ;;
+    *) set -- "$@" "$command" ;;
+  esac
+done
 
 for command in "" "$@"; do
   # shellcheck disable=SC2086
