@@ -57,9 +57,12 @@ int main (string[] args) {
         var counter = new Counter (id ?? "counter");
         counter.loaded.connect (() => {
             stdout.printf ("loaded counter=%" + uint64.FORMAT + "\n", counter.value);
+            stdout.flush ();
         });
         counter.export (bus);
         stdout.printf ("ready: Id '%s' on %s\n", counter.id, bus.get_unique_name ());
+        /* Whoever started it reads this line through a pipe. */
+        stdout.flush ();
         GLib.Timeout.add (100, () => { counter.value++; return GLib.Source.CONTINUE; });
         GLib.Unix.signal_add (GLib.ProcessSignal.TERM, () => { loop.quit (); return GLib.Source.REMOVE; });
         loop.run ();
