@@ -14,11 +14,12 @@
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/prctl.h>
+#include <unistd.h>
 #include <vmstate1.h>
 
 #include "slirp-helper/link.h"
 #include "slirp-helper/net.h"
+#include "slirp-helper/parent.h"
 #include "slirp-helper/stack.h"
 #include "slirp-helper/state.h"
 
@@ -43,6 +44,7 @@ typedef struct
   SlirpHelperLink *link;
   GDBusConnection *connection;
   Vmstate1Helper *vmstate;
+  SlirpHelperParent parent;
   GMainLoop *loop;
   int exit_status;
 } SlirpHelper;
@@ -152,6 +154,16 @@ on_bus_closed (GDBusConnection *connection,
              "migrated", error ? error->message : "closed");
 }
 
+static void
+on_parent_gone (const char *reason,
+                gpointer    user_data)
+{
+  SlirpHelper *helper = user_data;
+
+  g_message ("%s; exiting (--exit-with-parent)", reason);
+  g_main_loop_quit (helper->loop);
+}
+
 static gboolean
 on_terminate (gpointer user_data)
 {
@@ -220,6 +232,9 @@ int
 main (int    argc,
       char **argv)
 {
+  /* First: the later this is read, the longer the window in which the
+   * parent can die unseen (see slirp-helper/parent.h). */
+  pid_t started_by = getppid ();
   int fd = -1;
   g_autofree char *socket_path = NULL;
   g_autofree char *net4 = NULL;
@@ -250,7 +265,8 @@ main (int    argc,
       "Serve the guest only once an incoming migration's state is loaded",
       NULL },
     { "exit-with-parent", 0, 0, G_OPTION_ARG_NONE, &exit_with_parent,
-      "Get SIGTERM when the parent process exits", NULL },
+      "Exit when the process that started the helper exits (a daemonized "
+      "helper, as libvirt starts it, watches nothing)", NULL },
     { "print-capabilities", 0, 0, G_OPTION_ARG_NONE, &print_capabilities,
       "Print the supported features as JSON and exit", NULL },
     { NULL }
@@ -259,6 +275,7 @@ main (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   SlirpHelper helper = { 0 };
+  SlirpHelperParent parent_init = SLIRP_HELPER_PARENT_INIT;
 
   setvbuf (stdout, NULL, _IOLBF, 0);
   options = g_option_context_new ("- user-mode networking for a VM, "
@@ -297,14 +314,25 @@ main (int    argc,
           && !slirp_helper_net_set_ipv6 (&helper.net, net6, &error)))
     return usage_error ("%s", error->message);
 
-  if (exit_with_parent && prctl (PR_SET_PDEATHSIG, SIGTERM) < 0)
-    {
-      g_printerr (PROGRAM ": --exit-with-parent: %s\n", g_strerror (errno));
-      return 1;
-    }
-
   loop = g_main_loop_new (NULL, FALSE);
   helper.loop = loop;
+  helper.parent = parent_init;
+  if (exit_with_parent)
+    {
+      if (!slirp_helper_parent_watch (&helper.parent, started_by,
+                                      on_parent_gone, &helper, &error))
+        {
+          g_printerr (PROGRAM ": %s\n", error->message);
+          return 1;
+        }
+      if (helper.parent.status == SLIRP_HELPER_PARENT_GONE)
+        {
+          g_message ("%s; exiting (--exit-with-parent)", helper.parent.reason);
+          slirp_helper_parent_clear (&helper.parent);
+          return 0;
+        }
+      g_message ("%s", helper.parent.reason);
+    }
   if (socket_path != NULL)
     helper.link = slirp_helper_link_new_path (socket_path, on_frame,
                                               on_link_closed, &helper, &error);
@@ -314,6 +342,7 @@ main (int    argc,
   if (helper.link == NULL)
     {
       g_printerr (PROGRAM ": %s\n", error->message);
+      slirp_helper_parent_clear (&helper.parent);
       return 1;
     }
   helper.stack = slirp_helper_stack_new (&helper.net, on_stack_output, &helper,
@@ -325,6 +354,7 @@ main (int    argc,
       stop_dbus (&helper);
       g_clear_pointer (&helper.stack, slirp_helper_stack_free);
       slirp_helper_link_free (helper.link);
+      slirp_helper_parent_clear (&helper.parent);
       return 1;
     }
 
@@ -341,5 +371,6 @@ main (int    argc,
   stop_dbus (&helper);
   g_clear_pointer (&helper.stack, slirp_helper_stack_free);
   slirp_helper_link_free (helper.link);
+  slirp_helper_parent_clear (&helper.parent);
   return helper.exit_status;
 }

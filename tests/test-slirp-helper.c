@@ -526,8 +526,9 @@ process_ended (GPid pid)
 }
 
 /* --exit-with-parent: when the process that started it ends, the helper
- * gets SIGTERM and exits cleanly (it removes its socket). The parent
- * here is a shell that waits for its stdin to close. */
+ * exits cleanly (it removes its socket). The parent here is a shell that
+ * waits for its stdin to close; test-slirp-parent.c has the daemonized
+ * cases. */
 static void
 test_exit_with_parent (void)
 {
