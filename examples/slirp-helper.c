@@ -18,6 +18,7 @@
 #include <vmstate1.h>
 
 #include "slirp-helper/link.h"
+#include "slirp-helper/log.h"
 #include "slirp-helper/net.h"
 #include "slirp-helper/parent.h"
 #include "slirp-helper/stack.h"
@@ -143,8 +144,8 @@ on_bus_closed (GDBusConnection *connection,
   if (!slirp_helper_link_is_started (helper->link))
     {
       /* Still waiting for a Load that can no longer come. */
-      g_printerr (PROGRAM ": the D-Bus connection closed before the "
-                  "incoming state arrived\n");
+      slirp_helper_log_failure ("the D-Bus connection closed before the "
+                                "incoming state arrived");
       helper->exit_status = 1;
       g_main_loop_quit (helper->loop);
       return;
@@ -169,6 +170,7 @@ on_terminate (gpointer user_data)
 {
   SlirpHelper *helper = user_data;
 
+  g_message ("asked to stop: exiting");
   g_main_loop_quit (helper->loop);
   return G_SOURCE_CONTINUE;
 }
@@ -224,7 +226,7 @@ usage_error (const char *format,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_printerr (PROGRAM ": %s (see --help)\n", message);
+  slirp_helper_log_failure ("%s (see --help)", message);
   return 2;
 }
 
@@ -277,6 +279,10 @@ main (int    argc,
   SlirpHelper helper = { 0 };
   SlirpHelperParent parent_init = SLIRP_HELPER_PARENT_INIT;
 
+  /* libvirt closes the pipe behind stdout and stderr once the helper has
+   * started: a write there must fail, not kill the helper. */
+  signal (SIGPIPE, SIG_IGN);
+  slirp_helper_log_init (PROGRAM);
   setvbuf (stdout, NULL, _IOLBF, 0);
   options = g_option_context_new ("- user-mode networking for a VM, "
                                   "migratable over D-Bus");
@@ -322,7 +328,7 @@ main (int    argc,
       if (!slirp_helper_parent_watch (&helper.parent, started_by,
                                       on_parent_gone, &helper, &error))
         {
-          g_printerr (PROGRAM ": %s\n", error->message);
+          slirp_helper_log_failure ("%s", error->message);
           return 1;
         }
       if (helper.parent.status == SLIRP_HELPER_PARENT_GONE)
@@ -341,7 +347,7 @@ main (int    argc,
                                             &helper, &error);
   if (helper.link == NULL)
     {
-      g_printerr (PROGRAM ": %s\n", error->message);
+      slirp_helper_log_failure ("%s", error->message);
       slirp_helper_parent_clear (&helper.parent);
       return 1;
     }
@@ -350,7 +356,7 @@ main (int    argc,
   if (helper.stack == NULL
       || (address != NULL && !start_dbus (&helper, address, id, &error)))
     {
-      g_printerr (PROGRAM ": %s\n", error->message);
+      slirp_helper_log_failure ("%s", error->message);
       stop_dbus (&helper);
       g_clear_pointer (&helper.stack, slirp_helper_stack_free);
       slirp_helper_link_free (helper.link);
@@ -363,6 +369,10 @@ main (int    argc,
   g_unix_signal_add (SIGTERM, on_terminate, &helper);
   g_unix_signal_add (SIGINT, on_terminate, &helper);
 
+  /* "ready:" on stdout is for whoever started it; the log keeps it. */
+  g_message ("started: libslirp %s, host %s%s%s%s", slirp_version_string (),
+             inet_ntoa (helper.net.host), id ? ", Id " : "", id ? id : "",
+             incoming ? ", waiting for the incoming state" : "");
   g_print ("ready: libslirp %s, host %s%s%s%s\n", slirp_version_string (),
            inet_ntoa (helper.net.host), id ? ", Id " : "", id ? id : "",
            incoming ? ", waiting for the incoming state" : "");
