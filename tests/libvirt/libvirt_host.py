@@ -42,8 +42,10 @@ def write_dbus_wrapper(path):
 
 
 class Host:
-    def __init__(self, workdir, name, host_uuid, slirp_helper, dbus_daemon):
+    def __init__(self, workdir, name, host_uuid, slirp_helper, dbus_daemon,
+                 reaper):
         self.name = name
+        self.reaper = reaper
         self.root = os.path.join(workdir, name)
         self.process = None
         for sub in ('etc', 'run', 'lib/qemu', 'log/qemu', 'cache/qemu'):
@@ -82,7 +84,7 @@ log_filters = "1:qemu.qemu_slirp 1:qemu.qemu_dbus 1:qemu.qemu_migration 3:*"
 
     def start(self):
         out = open(self.path('libvirtd.out'), 'w')
-        self.process = subprocess.Popen(
+        self.process = self.reaper.spawn(
             ['unshare', '--mount', '--propagation', 'private',
              'sh', '-c', NAMESPACE_SCRIPT, 'sh', self.root],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
@@ -102,9 +104,8 @@ log_filters = "1:qemu.qemu_slirp 1:qemu.qemu_dbus 1:qemu.qemu_migration 3:*"
                            f'{START_TIMEOUT} s')
 
     def virsh(self, *args, check=True):
-        result = subprocess.run(['virsh', '-q', '-c', self.uri] + list(args),
-                                capture_output=True, text=True,
-                                timeout=VIRSH_TIMEOUT)
+        result = self.reaper.run_command(
+            ['virsh', '-q', '-c', self.uri] + list(args), VIRSH_TIMEOUT)
         if check and result.returncode != 0:
             raise RuntimeError(f'{self.name}: virsh {" ".join(args)}: '
                                f'{result.stderr.strip()}')
