@@ -186,8 +186,10 @@ slirp_helper_parent_watch (SlirpHelperParent          *parent,
                             "stop it with SIGTERM"));
       return TRUE;
     }
+  /* Not is_running (started_by): an intermediate that is exiting right
+   * now (a zombie) is still one. */
   if (session > 0 && started_by == session && started_by != 1
-      && is_running (started_by) && same_executable (started_by, parent_of (started_by)))
+      && same_executable (started_by, parent_of (started_by)))
     {
       /* libvirt: the intermediate that called setsid() and forked us. It
        * exits by design, now or a little later. */
