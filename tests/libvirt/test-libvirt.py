@@ -288,8 +288,9 @@ def run(tap, a, b, r, ours, rust):
     vmstate = [o for o in objects if o.get('qom-type') == 'dbus-vmstate']
     tap.note(f'QEMU: -object {json.dumps(vmstate)}')
     check(len(vmstate) == 1, f'QEMU objects: {objects}')
-    helper_bus = [a_ for a_ in argv if a_.startswith('--dbus-address=')][0]
-    check(vmstate[0].get('addr') == helper_bus.split('=', 1)[1],
+    helper_bus = [arg.split('=', 1)[1] for arg in argv
+                  if arg.startswith('--dbus-address=')][0]
+    check(vmstate[0].get('addr') == helper_bus,
           f'QEMU is on {vmstate[0].get("addr")}, the helper on {helper_bus}')
     tap.ok('QEMU got -object dbus-vmstate on the helper\'s bus')
 
@@ -429,7 +430,8 @@ def main():
         run(tap, *hosts, ours, rust)
     except (Exception, Stop) as e:
         tap.count += 1
-        print(f'not ok {tap.count} - {e}', flush=True)
+        first_line = (str(e).splitlines() or [type(e).__name__])[0]
+        print(f'not ok {tap.count} - {first_line}', flush=True)
         tap.note(traceback.format_exc())
         for host in hosts:
             for log in (('libvirtd.out',), ('log', 'libvirtd.log'),
@@ -439,6 +441,9 @@ def main():
                     tap.note(f'--- {host.name}: {"/".join(log)}\n{tail}')
         status = 1
     finally:
+        # Nothing interrupts the cleanup, not even meson's second signal.
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         for host in hosts:
             try:
                 host.stop()
