@@ -8,17 +8,18 @@ BUILD_PACKAGES="gcc meson ninja-build pkg-config libglib2.0-dev
 # What running a helper migration needs: a bus and QEMU.
 RUN_PACKAGES="dbus-daemon qemu-system-x86"
 # What the whole test suite needs on top: bindings, docs, the Rust slirp
-# helper to migrate with, libvirt (suite libvirt: libvirtd, virsh and the
-# iPXE ROMs its guest boots from), and the checkers.
+# helper to migrate with, and the checkers.
 TEST_PACKAGES="gobject-introspection libgirepository1.0-dev python3-gi
   gir1.2-glib-2.0 gjs gtk-doc-tools docbook-xsl xsltproc
   libglib2.0-doc libslirp-helper
-  libvirt-daemon-system libvirt-clients ipxe-qemu
   valgrind clang libclang-rt-14-dev"
 # What scripts/bench.sh needs on top: the Python helper's bindings, and
 # dbus-broker with systemd-socket-activate to start it.
 BENCH_PACKAGES="gobject-introspection libgirepository1.0-dev python3-gi
   gir1.2-glib-2.0 dbus-broker systemd"
+# The libvirt suite's on top of the test packages: libvirtd, virsh, and
+# the iPXE ROMs its guest boots from.
+TEST_PACKAGES="$TEST_PACKAGES libvirt-daemon-system libvirt-clients ipxe-qemu"
 
 missing_packages () {
   local pkg
