@@ -111,7 +111,13 @@ on_load (GBytes    *data,
   if (fresh == NULL
       || !slirp_helper_state_load (slirp_helper_stack_get_slirp (fresh), data,
                                    error))
-    return FALSE;
+    {
+      /* Said here, whatever level libvmstate1 logs refusals at: a
+       * refused migration is what the host's admin looks for. */
+      g_message ("refused an incoming state of %" G_GSIZE_FORMAT " bytes: %s",
+                 g_bytes_get_size (data), (*error)->message);
+      return FALSE;
+    }
 
   /* The replaced instance's NAT connections end here: libslirp 4.7 does
    * not migrate them anyway. */

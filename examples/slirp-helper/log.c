@@ -109,24 +109,39 @@ send_syslog (int         priority,
                  sizeof addr);
 }
 
+/* The journal gets the caller's own fields too (libvmstate1 adds
+ * VMSTATE1_ID and others), with our MESSAGE and identifier. */
 static void
-send_journal (int         priority,
-              const char *message)
+send_journal (int              priority,
+              const char      *message,
+              const GLogField *fields,
+              gsize            n_fields)
 {
   g_autofree char *priority_str = g_strdup_printf ("%d", priority);
-  const GLogField fields[] = {
+  g_autoptr(GArray) all = g_array_new (FALSE, FALSE, sizeof (GLogField));
+  const GLogField ours[] = {
     { "PRIORITY", priority_str, -1 },
     { "SYSLOG_IDENTIFIER", log_state.program, -1 },
     { "MESSAGE", message, -1 },
   };
 
-  g_log_writer_journald (G_LOG_LEVEL_MESSAGE, fields, G_N_ELEMENTS (fields),
-                         NULL);
+  g_array_append_vals (all, ours, G_N_ELEMENTS (ours));
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (!g_str_equal (fields[i].key, "PRIORITY")
+          && !g_str_equal (fields[i].key, "MESSAGE")
+          && !g_str_equal (fields[i].key, "SYSLOG_IDENTIFIER"))
+        g_array_append_val (all, fields[i]);
+    }
+  g_log_writer_journald (G_LOG_LEVEL_MESSAGE, (const GLogField *) all->data,
+                         all->len, NULL);
 }
 
 static void
-to_system_log (int         priority,
-               const char *message)
+to_system_log (int              priority,
+               const char      *message,
+               const GLogField *fields,
+               gsize            n_fields)
 {
   switch (log_state.sink)
     {
@@ -134,7 +149,7 @@ to_system_log (int         priority,
       send_syslog (priority, message);
       break;
     case SINK_JOURNAL:
-      send_journal (priority, message);
+      send_journal (priority, message, fields, n_fields);
       break;
     case SINK_NONE:
       break;
@@ -174,7 +189,7 @@ write_log (GLogLevelFlags   level,
   line = g_strdup_printf ("%s: %s\n", log_state.program, message);
   write_stderr (line);
   if (!log_state.stderr_is_tty)
-    to_system_log (level_priority (level), message);
+    to_system_log (level_priority (level), message, fields, n_fields);
   return G_LOG_WRITER_HANDLED;
 }
 
@@ -218,5 +233,5 @@ slirp_helper_log_failure (const char *format,
   line = g_strdup_printf ("%s: %s\n", log_state.program, message);
   write_stderr (line);
   if (!log_state.stderr_is_tty)
-    to_system_log (PRIORITY_ERR, message);
+    to_system_log (PRIORITY_ERR, message, NULL, 0);
 }
