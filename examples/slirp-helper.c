@@ -204,6 +204,10 @@ start_dbus (SlirpHelper  *helper,
 static void
 stop_dbus (SlirpHelper *helper)
 {
+  /* A reply still queued (the Load that let the guest in, whose frames
+   * then found QEMU gone) goes out before the connection closes. */
+  if (helper->connection != NULL)
+    g_dbus_connection_flush_sync (helper->connection, NULL, NULL);
   if (helper->vmstate != NULL)
     {
       /* Leaves org.qemu.VMState1's queue before the process goes. */
