@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* --exit-with-parent as libvirt uses it: the helper is daemonized (setsid,
  * double fork) and must not die when the intermediate exits, early or
- * late; a helper with a real parent still ends with it, even when that
- * parent is gone before the helper could watch it. The launcher
+ * late, nor when libvirtd goes; a helper with a real parent still ends
+ * with it, even when that parent is gone before the helper could watch
+ * it. The launcher
  * (slirp-launcher.c) plays libvirtd. */
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
@@ -184,6 +185,23 @@ test_daemon_late (void)
     assert_daemonized_survives ("daemon-late");
 }
 
+/* Daemonized, the helper watches nothing: when the process that forked
+ * the intermediate (libvirtd) ends too, the helper stays; libvirt stops
+ * it with SIGTERM, and keeps running guests across its own restarts. */
+static void
+test_daemon_starter_exits (void)
+{
+  g_autoptr(Launch) launch = launch_new ("daemon-late");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (wait_output (launch, "ready:"));
+  g_assert_true (g_output_stream_close (
+      g_subprocess_get_stdin_pipe (launch->launcher), NULL, &error));
+  g_assert_true (g_subprocess_wait_check (launch->launcher, NULL, &error));
+  g_usleep (SETTLE_MSEC * 1000);
+  g_assert_false (process_ended (launch->helper));
+}
+
 /* A real parent: the helper ends with it, cleanly. */
 static void
 test_parent_exits (void)
@@ -222,6 +240,8 @@ main (int    argc,
                    test_daemon_early);
   g_test_add_func ("/vmstate1/slirp-helper/exit-with-parent/daemon-late",
                    test_daemon_late);
+  g_test_add_func ("/vmstate1/slirp-helper/exit-with-parent/daemon-starter-exits",
+                   test_daemon_starter_exits);
   g_test_add_func ("/vmstate1/slirp-helper/exit-with-parent/parent-exits",
                    test_parent_exits);
   g_test_add_func ("/vmstate1/slirp-helper/exit-with-parent/parent-gone",
