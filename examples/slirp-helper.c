@@ -14,11 +14,13 @@
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/prctl.h>
+#include <unistd.h>
 #include <vmstate1.h>
 
 #include "slirp-helper/link.h"
+#include "slirp-helper/log.h"
 #include "slirp-helper/net.h"
+#include "slirp-helper/parent.h"
 #include "slirp-helper/stack.h"
 #include "slirp-helper/state.h"
 
@@ -43,6 +45,7 @@ typedef struct
   SlirpHelperLink *link;
   GDBusConnection *connection;
   Vmstate1Helper *vmstate;
+  SlirpHelperParent parent;
   GMainLoop *loop;
   int exit_status;
 } SlirpHelper;
@@ -108,7 +111,13 @@ on_load (GBytes    *data,
   if (fresh == NULL
       || !slirp_helper_state_load (slirp_helper_stack_get_slirp (fresh), data,
                                    error))
-    return FALSE;
+    {
+      /* Said here, whatever level libvmstate1 logs refusals at: a
+       * refused migration is what the host's admin looks for. */
+      g_message ("refused an incoming state of %" G_GSIZE_FORMAT " bytes: %s",
+                 g_bytes_get_size (data), (*error)->message);
+      return FALSE;
+    }
 
   /* The replaced instance's NAT connections end here: libslirp 4.7 does
    * not migrate them anyway. */
@@ -141,8 +150,8 @@ on_bus_closed (GDBusConnection *connection,
   if (!slirp_helper_link_is_started (helper->link))
     {
       /* Still waiting for a Load that can no longer come. */
-      g_printerr (PROGRAM ": the D-Bus connection closed before the "
-                  "incoming state arrived\n");
+      slirp_helper_log_failure ("the D-Bus connection closed before the "
+                                "incoming state arrived");
       helper->exit_status = 1;
       g_main_loop_quit (helper->loop);
       return;
@@ -152,11 +161,22 @@ on_bus_closed (GDBusConnection *connection,
              "migrated", error ? error->message : "closed");
 }
 
+static void
+on_parent_gone (const char *reason,
+                gpointer    user_data)
+{
+  SlirpHelper *helper = user_data;
+
+  g_message ("%s; exiting (--exit-with-parent)", reason);
+  g_main_loop_quit (helper->loop);
+}
+
 static gboolean
 on_terminate (gpointer user_data)
 {
   SlirpHelper *helper = user_data;
 
+  g_message ("asked to stop: exiting");
   g_main_loop_quit (helper->loop);
   return G_SOURCE_CONTINUE;
 }
@@ -184,6 +204,10 @@ start_dbus (SlirpHelper  *helper,
 static void
 stop_dbus (SlirpHelper *helper)
 {
+  /* A reply still queued (the Load that let the guest in, whose frames
+   * then found QEMU gone) goes out before the connection closes. */
+  if (helper->connection != NULL)
+    g_dbus_connection_flush_sync (helper->connection, NULL, NULL);
   if (helper->vmstate != NULL)
     {
       /* Leaves org.qemu.VMState1's queue before the process goes. */
@@ -212,7 +236,7 @@ usage_error (const char *format,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_printerr (PROGRAM ": %s (see --help)\n", message);
+  slirp_helper_log_failure ("%s (see --help)", message);
   return 2;
 }
 
@@ -220,6 +244,9 @@ int
 main (int    argc,
       char **argv)
 {
+  /* First: the later this is read, the longer the window in which the
+   * parent can die unseen (see slirp-helper/parent.h). */
+  pid_t started_by = getppid ();
   int fd = -1;
   g_autofree char *socket_path = NULL;
   g_autofree char *net4 = NULL;
@@ -250,7 +277,8 @@ main (int    argc,
       "Serve the guest only once an incoming migration's state is loaded",
       NULL },
     { "exit-with-parent", 0, 0, G_OPTION_ARG_NONE, &exit_with_parent,
-      "Get SIGTERM when the parent process exits", NULL },
+      "Exit when the process that started the helper exits (a daemonized "
+      "helper, as libvirt starts it, watches nothing)", NULL },
     { "print-capabilities", 0, 0, G_OPTION_ARG_NONE, &print_capabilities,
       "Print the supported features as JSON and exit", NULL },
     { NULL }
@@ -259,7 +287,12 @@ main (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   SlirpHelper helper = { 0 };
+  SlirpHelperParent parent_init = SLIRP_HELPER_PARENT_INIT;
 
+  /* libvirt closes the pipe behind stdout and stderr once the helper has
+   * started: a write there must fail, not kill the helper. */
+  signal (SIGPIPE, SIG_IGN);
+  slirp_helper_log_init (PROGRAM);
   setvbuf (stdout, NULL, _IOLBF, 0);
   options = g_option_context_new ("- user-mode networking for a VM, "
                                   "migratable over D-Bus");
@@ -297,14 +330,25 @@ main (int    argc,
           && !slirp_helper_net_set_ipv6 (&helper.net, net6, &error)))
     return usage_error ("%s", error->message);
 
-  if (exit_with_parent && prctl (PR_SET_PDEATHSIG, SIGTERM) < 0)
-    {
-      g_printerr (PROGRAM ": --exit-with-parent: %s\n", g_strerror (errno));
-      return 1;
-    }
-
   loop = g_main_loop_new (NULL, FALSE);
   helper.loop = loop;
+  helper.parent = parent_init;
+  if (exit_with_parent)
+    {
+      if (!slirp_helper_parent_watch (&helper.parent, started_by,
+                                      on_parent_gone, &helper, &error))
+        {
+          slirp_helper_log_failure ("%s", error->message);
+          return 1;
+        }
+      if (helper.parent.status == SLIRP_HELPER_PARENT_GONE)
+        {
+          g_message ("%s; exiting (--exit-with-parent)", helper.parent.reason);
+          slirp_helper_parent_clear (&helper.parent);
+          return 0;
+        }
+      g_message ("%s", helper.parent.reason);
+    }
   if (socket_path != NULL)
     helper.link = slirp_helper_link_new_path (socket_path, on_frame,
                                               on_link_closed, &helper, &error);
@@ -313,7 +357,8 @@ main (int    argc,
                                             &helper, &error);
   if (helper.link == NULL)
     {
-      g_printerr (PROGRAM ": %s\n", error->message);
+      slirp_helper_log_failure ("%s", error->message);
+      slirp_helper_parent_clear (&helper.parent);
       return 1;
     }
   helper.stack = slirp_helper_stack_new (&helper.net, on_stack_output, &helper,
@@ -321,10 +366,11 @@ main (int    argc,
   if (helper.stack == NULL
       || (address != NULL && !start_dbus (&helper, address, id, &error)))
     {
-      g_printerr (PROGRAM ": %s\n", error->message);
+      slirp_helper_log_failure ("%s", error->message);
       stop_dbus (&helper);
       g_clear_pointer (&helper.stack, slirp_helper_stack_free);
       slirp_helper_link_free (helper.link);
+      slirp_helper_parent_clear (&helper.parent);
       return 1;
     }
 
@@ -333,6 +379,10 @@ main (int    argc,
   g_unix_signal_add (SIGTERM, on_terminate, &helper);
   g_unix_signal_add (SIGINT, on_terminate, &helper);
 
+  /* "ready:" on stdout is for whoever started it; the log keeps it. */
+  g_message ("started: libslirp %s, host %s%s%s%s", slirp_version_string (),
+             inet_ntoa (helper.net.host), id ? ", Id " : "", id ? id : "",
+             incoming ? ", waiting for the incoming state" : "");
   g_print ("ready: libslirp %s, host %s%s%s%s\n", slirp_version_string (),
            inet_ntoa (helper.net.host), id ? ", Id " : "", id ? id : "",
            incoming ? ", waiting for the incoming state" : "");
@@ -341,5 +391,6 @@ main (int    argc,
   stop_dbus (&helper);
   g_clear_pointer (&helper.stack, slirp_helper_stack_free);
   slirp_helper_link_free (helper.link);
+  slirp_helper_parent_clear (&helper.parent);
   return helper.exit_status;
 }
