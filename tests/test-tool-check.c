@@ -1563,6 +1563,11 @@ run_qemu_case (Fixture        *fixture,
     }
 }
 
+#define LONG_ID_10 "LLLLLLLLLL"
+#define LONG_ID_100 LONG_ID_10 LONG_ID_10 LONG_ID_10 LONG_ID_10 LONG_ID_10 \
+                    LONG_ID_10 LONG_ID_10 LONG_ID_10 LONG_ID_10 LONG_ID_10
+#define LONG_ID_300 LONG_ID_100 LONG_ID_100 LONG_ID_100
+
 static const QemuCase qemu_cases[] = {
   { "duplicate Id",
     { { .id = "dup", .save_size = 1 }, { .id = "dup", .save_size = 1 } },
@@ -1585,6 +1590,12 @@ static const QemuCase qemu_cases[] = {
     { { .id = "failing", .save_mode = SAVE_ERROR,
         .save_error = "disk on fire" } },
     NULL, TRUE, "save-failed", TRUE, FALSE, "disk on fire", NULL },
+  { "empty Id",
+    { { .id = "", .save_size = 1 } },
+    NULL, FALSE, "invalid-id", FALSE, FALSE, "is invalid", NULL },
+  { "300-byte Id",
+    { { .id = LONG_ID_300, .save_size = 1 } },
+    NULL, FALSE, "invalid-id", FALSE, FALSE, "is invalid", NULL },
   { "unreadable Id",
     { { .id = "good", .save_size = 3 }, { .id_mode = ID_NO_OBJECT },
       { .id_mode = ID_WRONG_TYPE } },

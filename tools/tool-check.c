@@ -209,10 +209,10 @@ check_queue (Check               *check,
                        "give the helper an Id of 1 to 255 bytes",
                        owner->id_len == 0
                            ? "%s has an empty Id%s: QEMU fails the migration "
-                             "(\"Invalid '' Id property size\")"
+                             "(\"VMState Id '' is invalid\")"
                            : "%s has an Id of %s, longer than QEMU's 255 "
-                             "bytes: QEMU fails the migration (\"Invalid ... "
-                             "Id property size\")",
+                             "bytes: QEMU fails the migration (\"VMState Id "
+                             "'...' is invalid\")",
                        name, owner->id_len == 0 ? "" : helper->shown_id);
           continue;
         }

@@ -67,11 +67,11 @@ describe_commands (void)
     "\n"
     "The helpers are found and called as QEMU's dbus-vmstate object does it,\n"
     "but all at once, and any failure fails the whole command with a message\n"
-    "that names the Id. The blob is QEMU's dbus-vmstate format. 'load' and\n"
-    "'dump' also read a whole QEMU migration stream (such as 'migrate\n"
-    "exec:cat > FILE' writes) or a libvirt save image, and use its\n"
-    "dbus-vmstate section. Text from the helpers or a file is printed with\n"
-    "control characters escaped (\\xNN).\n"
+    "that names the Id ('check' goes on and reports every problem). The blob\n"
+    "is QEMU's dbus-vmstate format. 'load' and 'dump' also read a whole QEMU\n"
+    "migration stream (such as 'migrate exec:cat > FILE' writes) or a libvirt\n"
+    "save image, and use its dbus-vmstate section. Text from the helpers or a\n"
+    "file is printed with control characters escaped (\\xNN).\n"
     "\n"
     "Exit status: 0 on success, 1 if the operation failed (or 'check' found\n"
     "a problem, or 'wait' timed out), 2 on a usage error.");
@@ -108,7 +108,8 @@ main (int    argc,
   g_option_context_set_summary (context,
                                 "Lists, saves and loads the org.qemu.VMState1 "
                                 "helpers of a VM, as QEMU does in a "
-                                "migration.");
+                                "migration; checks what QEMU would hit, "
+                                "waits for them and watches them.");
   g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, tool_bus_entries, NULL);
   /* Stop at the command: what follows is its own. */
