@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <string.h>
-
 #include "tool-common.h"
 #include "tool-watch.h"
 
@@ -82,7 +80,7 @@ on_discovered (GObject      *source,
   watch->listing = FALSE;
   schedule_newcomers (watch, owners);
   watch->func (owners, error, watch->user_data);
-  /* The callback may have freed nothing of ours: it may not free us. */
+  /* Signals that came during the listing: once more, now. */
   if (watch->again)
     {
       watch->again = FALSE;

@@ -17,7 +17,8 @@ G_BEGIN_DECLS
  * is queued with an Id. Listings never overlap. */
 typedef struct _ToolWatch ToolWatch;
 
-/* @owners is NULL when the listing failed (@error says why). */
+/* @owners is NULL when the listing failed (@error says why). It must
+ * not free the watch. */
 typedef void (*ToolWatchFunc) (GPtrArray    *owners,
                                const GError *error,
                                gpointer      user_data);
