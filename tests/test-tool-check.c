@@ -1550,6 +1550,8 @@ run_qemu_case (Fixture        *fixture,
 
       g_assert_nonnull (outcome.stream);
       ids = stream_ids (outcome.stream);
+      g_test_message ("[%s] the migration stream holds the states of: %s",
+                      qcase->name, ids);
 
       g_assert_cmpstr (ids, ==, qcase->stream);
     }

@@ -561,7 +561,7 @@ print_text (Check *check,
             guint  errors)
 {
   g_autoptr(GString) out = g_string_new (NULL);
-  guint width = 1;
+  guint width = 2;  /* "-" or "''" */
 
   for (guint i = 0; i < check->helpers->len; i++)
     {
@@ -576,7 +576,10 @@ print_text (Check *check,
       Helper *helper = g_ptr_array_index (check->helpers, i);
       g_autofree char *name = tool_escape (helper->owner->name);
       g_autofree char *verdicts = join_verdicts (helper);
-      const char *id = helper->shown_id != NULL ? helper->shown_id : "-";
+      /* No Id: "-"; an empty one: "''". */
+      const char *id = helper->shown_id == NULL ? "-"
+                       : *helper->shown_id == '\0' ? "''"
+                       : helper->shown_id;
 
       g_string_append (out, id);
       for (glong n = g_utf8_strlen (id, -1); n < (glong) width; n++)
