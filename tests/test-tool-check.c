@@ -1326,6 +1326,61 @@ test_monitor_unexport (Fixture       *fixture,
   g_assert_cmpint (g_subprocess_get_exit_status (monitor), ==, 0);
 }
 
+/* The bus goes away under the monitor: exit 1, saying so. */
+static void
+test_monitor_bus_dies (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  const char *address = test_bus_get_address (fixture->bus);
+  const char *const args[] = { "monitor", NULL };
+  g_autofree char *alpha = start_counter (fixture, "alpha");
+  g_autoptr(GSubprocess) monitor = spawn_toolv (address, args);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_auto(ToolRun) run = { 0, };
+  Pending pending = { &run, g_get_monotonic_time (), FALSE };
+  g_autofree char *line = NULL;
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (monitor));
+  line = next_line (out);
+  assert_event (line, FALSE, "present", "alpha", alpha);
+  test_bus_kill (fixture->bus);
+  g_subprocess_communicate_utf8_async (monitor, NULL, NULL, on_communicated,
+                                       &pending);
+  g_assert_true (test_wait_for (&pending.done, 5000));
+  g_assert_cmpint (run.status, ==, 1);
+  assert_has (run.err, "the bus went away");
+}
+
+/* A stopped dbus-daemon answers nothing: check and wait end within their
+ * --timeout all the same. */
+static void
+test_stopped_bus (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  const char *address = test_bus_get_address (fixture->bus);
+  GPid pid = test_bus_get_pid (fixture->bus);
+  g_autofree char *alpha = start_counter (fixture, "alpha");
+
+  g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    RUN_TOOL (&run, address, "--timeout", "500", "check", "--save");
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_cmpint (run.elapsed_msec, <, 3000);
+    assert_has (run.err, "did not answer");
+  }
+  {
+    g_auto(ToolRun) run = { 0, };
+
+    RUN_TOOL (&run, address, "--timeout", "500", "wait", "--id", "alpha");
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_cmpint (run.elapsed_msec, <, 3000);
+    assert_has (run.err, "did not answer");
+  }
+  g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
+}
+
 /* QEMU: what check says, next to what QEMU 7.2 does */
 
 typedef struct
@@ -1665,6 +1720,8 @@ main (int    argc,
   ADD ("monitor/text", test_monitor_text);
   ADD ("monitor/json", test_monitor_json);
   ADD ("monitor/unexport", test_monitor_unexport);
+  ADD ("monitor/bus-dies", test_monitor_bus_dies);
+  ADD ("stopped-bus", test_stopped_bus);
 
 #undef ADD
 
