@@ -12,123 +12,20 @@
 
 #include "harness/test-bus.h"
 #include "harness/test-qemu.h"
+#include "harness/test-tool-run.h"
 
 #define MiB (1024 * 1024)
 
-typedef struct
-{
-  TestBus *bus;
-  TestBus *dst_bus;     /* for the QEMU destination */
-  char *dir;
-  GPtrArray *helpers;   /* of GSubprocess */
-} Fixture;
-
-static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->bus = test_bus_new (NULL, &error);
-  g_assert_no_error (error);
-  fixture->dst_bus = test_bus_new (NULL, &error);
-  g_assert_no_error (error);
-  fixture->dir = g_dir_make_tmp ("vmstate1-check-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->helpers = g_ptr_array_new_with_free_func (g_object_unref);
-}
-
-static void
-stop_process (GSubprocess *process)
-{
-  /* A stopped helper gets its SIGTERM once it runs again. */
-  g_subprocess_send_signal (process, SIGCONT);
-  g_subprocess_send_signal (process, SIGTERM);
-  g_subprocess_wait (process, NULL, NULL);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  g_autoptr(GDir) dir = g_dir_open (fixture->dir, 0, NULL);
-  const char *name;
-
-  for (guint i = 0; i < fixture->helpers->len; i++)
-    stop_process (g_ptr_array_index (fixture->helpers, i));
-  g_ptr_array_unref (fixture->helpers);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
-      g_remove (path);
-    }
-  g_rmdir (fixture->dir);
-  g_free (fixture->dir);
-  g_clear_pointer (&fixture->bus, test_bus_free);
-  g_clear_pointer (&fixture->dst_bus, test_bus_free);
-}
-
-static void
-assert_has (const char *text,
-            const char *words)
-{
-  if (strstr (text, words) == NULL)
-    g_error ("'%s' does not say '%s'", text, words);
-}
-
-static void
-assert_lacks (const char *text,
-              const char *words)
-{
-  if (strstr (text, words) != NULL)
-    g_error ("'%s' says '%s'", text, words);
-}
+typedef TestToolFixture Fixture;
 
 /* Counter helpers (libvmstate1), as processes */
-
-static char *
-start_counter_full (Fixture      *fixture,
-                    TestBus      *bus,
-                    const char   *id,
-                    GSubprocess **out_process)
-{
-  const char *path = g_getenv ("VMSTATE1_COUNTER_HELPER");
-  g_autofree char *address_arg = NULL;
-  g_autofree char *id_arg = NULL;
-  g_autofree char *line = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  GSubprocess *process;
-  const char *name;
-
-  g_assert_nonnull (path);
-  address_arg = g_strdup_printf ("--dbus-address=%s",
-                                 test_bus_get_address (bus));
-  id_arg = g_strdup_printf ("--dbus-id=%s", id);
-  launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  process = g_subprocess_launcher_spawn (launcher, &error, path, address_arg,
-                                         id_arg, "--interval=100000", NULL);
-  g_assert_no_error (error);
-  g_ptr_array_add (fixture->helpers, process);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  /* "ready: Id 'alpha' on :1.4": queued and exported. */
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "ready:"));
-  name = strstr (line, " on :");
-  g_assert_nonnull (name);
-  if (out_process != NULL)
-    *out_process = process;
-  return g_strndup (name + 4, strcspn (name + 4, ","));
-}
 
 static char *
 start_counter (Fixture    *fixture,
                const char *id)
 {
-  return start_counter_full (fixture, fixture->bus, id, NULL);
+  return test_tool_start_counter (fixture, fixture->bus, id, FALSE, NULL,
+                                  NULL);
 }
 
 /* Stops a helper of the fixture now, and forgets it. */
@@ -136,94 +33,43 @@ static void
 stop_counter (Fixture     *fixture,
               GSubprocess *process)
 {
-  stop_process (process);
+  test_process_stop (process);
   g_ptr_array_remove (fixture->helpers, process);
 }
 
 /* Running the tool */
 
-typedef struct
-{
-  int status;
-  char *out;
-  char *err;
-  gint64 elapsed_msec;
-} ToolRun;
-
+/* The tool writes text: what g_subprocess_communicate_utf8() checked. */
 static void
-tool_run_clear (ToolRun *run)
+assert_text (const TestToolRun *run)
 {
-  g_clear_pointer (&run->out, g_free);
-  g_clear_pointer (&run->err, g_free);
+  g_assert_true (g_utf8_validate (run->out,
+                                  g_bytes_get_size (run->out_bytes), NULL));
+  g_assert_true (g_utf8_validate (run->err,
+                                  g_bytes_get_size (run->err_bytes), NULL));
 }
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ToolRun, tool_run_clear)
 
 static GSubprocess *
 spawn_toolv (const char         *address,
              const char * const *args)
 {
-  const char *tool = g_getenv ("VMSTATE1_TOOL");
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  GSubprocess *process;
+  g_autoptr(GSubprocessLauncher) launcher = test_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
 
-  g_assert_nonnull (tool);
-  g_ptr_array_add (argv, (gpointer) tool);
-  g_ptr_array_add (argv, (gpointer) "--address");
-  g_ptr_array_add (argv, (gpointer) address);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  process = g_subprocess_launcher_spawnv (launcher,
-                                          (const char * const *) argv->pdata,
-                                          &error);
-  g_assert_no_error (error);
-  return process;
-}
-
-typedef struct
-{
-  ToolRun *run;
-  gint64 started;
-  gboolean done;
-} Pending;
-
-static void
-on_communicated (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  Pending *pending = user_data;
-  GSubprocess *process = G_SUBPROCESS (source);
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_communicate_utf8_finish (process, result, &pending->run->out,
-                                        &pending->run->err, &error);
-  g_assert_no_error (error);
-  pending->run->elapsed_msec = (g_get_monotonic_time () - pending->started)
-                               / 1000;
-  g_assert_true (g_subprocess_get_if_exited (process));
-  pending->run->status = g_subprocess_get_exit_status (process);
-  pending->done = TRUE;
+  return test_tool_spawnv (launcher, address, args);
 }
 
 /* Runs the tool to its end while this thread's main context runs. */
 static void
-run_toolv (ToolRun            *run,
+run_toolv (TestToolRun        *run,
            const char         *address,
            const char * const *args)
 {
-  Pending pending = { run, g_get_monotonic_time (), FALSE };
+  gint64 started = g_get_monotonic_time ();
   g_autoptr(GSubprocess) process = spawn_toolv (address, args);
 
-  g_subprocess_communicate_utf8_async (process, NULL, NULL, on_communicated,
-                                       &pending);
-  while (!pending.done)
-    g_main_context_iteration (NULL, TRUE);
+  test_tool_finish (run, process, NULL, started, 0);
+  assert_text (run);
   g_test_message ("vmstate1-tool %s ... -> %d in %" G_GINT64_FORMAT
                   " ms\n%s%s", args[0], run->status, run->elapsed_msec,
                   run->out, run->err);
@@ -234,17 +80,6 @@ run_toolv (ToolRun            *run,
     const char *const args_[] = { __VA_ARGS__, NULL }; \
     run_toolv ((run), (address), args_); \
   } G_STMT_END
-
-static JsonNode *
-parse_json (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_data (parser, text, -1, &error);
-  g_assert_no_error (error);
-  return json_node_copy (json_parser_get_root (parser));
-}
 
 static int
 compare_strings (gconstpointer a,
@@ -258,7 +93,7 @@ compare_strings (gconstpointer a,
 static char *
 json_error_kinds (const char *text)
 {
-  g_autoptr(JsonNode) root = parse_json (text);
+  g_autoptr(JsonNode) root = test_parse_json (text);
   JsonArray *problems = json_object_get_array_member (
       json_node_get_object (root), "problems");
   g_autoptr(GPtrArray) kinds = g_ptr_array_new ();
@@ -691,35 +526,35 @@ test_check_clean (Fixture       *fixture,
   g_autofree char *beta = start_counter (fixture, "beta");
 
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     RUN_TOOL (&run, address, "check");
     g_assert_cmpint (run.status, ==, 0);
-    assert_has (run.out, alpha);
-    assert_has (run.out, beta);
-    assert_has (run.out, "OK: QEMU would migrate");
+    test_assert_has (run.out, alpha);
+    test_assert_has (run.out, beta);
+    test_assert_has (run.out, "OK: QEMU would migrate");
     /* Without an id-list, a note, not a problem. */
-    assert_has (run.out, "note: without an id-list");
-    assert_lacks (run.out, "problem:");
+    test_assert_has (run.out, "note: without an id-list");
+    test_assert_lacks (run.out, "problem:");
   }
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     RUN_TOOL (&run, address, "check", "--id-list", "alpha,beta", "--save");
     g_assert_cmpint (run.status, ==, 0);
-    assert_has (run.out, "9 bytes");
-    assert_lacks (run.out, "note:");
-    assert_lacks (run.out, "problem:");
+    test_assert_has (run.out, "9 bytes");
+    test_assert_lacks (run.out, "note:");
+    test_assert_lacks (run.out, "problem:");
   }
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autoptr(JsonNode) root = NULL;
     JsonObject *object;
     JsonArray *helpers;
 
     RUN_TOOL (&run, address, "check", "--save", "--json");
     g_assert_cmpint (run.status, ==, 0);
-    root = parse_json (run.out);
+    root = test_parse_json (run.out);
     object = json_node_get_object (root);
     g_assert_true (json_object_get_boolean_member (object, "ok"));
     helpers = json_object_get_array_member (object, "helpers");
@@ -735,11 +570,11 @@ test_check_clean (Fixture       *fixture,
   }
   /* An empty bus is fine too, with a word about it. */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
-    RUN_TOOL (&run, test_bus_get_address (fixture->dst_bus), "check");
+    RUN_TOOL (&run, test_bus_get_address (fixture->other_bus), "check");
     g_assert_cmpint (run.status, ==, 0);
-    assert_has (run.out, "no helper is queued");
+    test_assert_has (run.out, "no helper is queued");
   }
 }
 
@@ -765,14 +600,14 @@ test_check_queue_problems (Fixture       *fixture,
   g_autoptr(RawHelper) dup2 = raw_start_id (fixture->bus, ID_STRING, "dup");
 
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     RUN_TOOL (&run, address, "--timeout", "500", "check");
     g_assert_cmpint (run.status, ==, 1);
     g_assert_cmpint (run.elapsed_msec, <, 3000);
-    assert_has (run.out, "FAILED: 6 problems");
+    test_assert_has (run.out, "FAILED: 6 problems");
     /* Each owner by its unique name. */
-    assert_has (run.out, good);
+    test_assert_has (run.out, good);
     for (guint i = 0; i < 2; i++)
       {
         RawHelper *unreadable = i == 0 ? no_object : wrong_type;
@@ -780,22 +615,22 @@ test_check_queue_problems (Fixture       *fixture,
             "problem: %s is queued for org.qemu.VMState1 but its Id cannot "
             "be read", unreadable->unique_name);
 
-        assert_has (run.out, line);
+        test_assert_has (run.out, line);
       }
-    assert_has (run.out, "its Id is of type 'i', not a string");
-    assert_has (run.out, "silently NOT migrated");
-    assert_has (run.out, silent->unique_name);
-    assert_has (run.out, "did not answer its Id within 500 ms");
-    assert_has (run.out, "has an empty Id");
-    assert_has (run.out, "(300 bytes), longer than QEMU's 255 bytes");
-    assert_has (run.out, "Duplicated VMState Id 'dup'");
-    assert_has (run.out, dup1->unique_name);
-    assert_has (run.out, dup2->unique_name);
-    assert_has (run.out, "note: without an id-list");
-    assert_has (run.out, "To do: ");
+    test_assert_has (run.out, "its Id is of type 'i', not a string");
+    test_assert_has (run.out, "silently NOT migrated");
+    test_assert_has (run.out, silent->unique_name);
+    test_assert_has (run.out, "did not answer its Id within 500 ms");
+    test_assert_has (run.out, "has an empty Id");
+    test_assert_has (run.out, "(300 bytes), longer than QEMU's 255 bytes");
+    test_assert_has (run.out, "Duplicated VMState Id 'dup'");
+    test_assert_has (run.out, dup1->unique_name);
+    test_assert_has (run.out, dup2->unique_name);
+    test_assert_has (run.out, "note: without an id-list");
+    test_assert_has (run.out, "To do: ");
   }
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autofree char *kinds = NULL;
 
     RUN_TOOL (&run, address, "--timeout", "500", "check", "--json");
@@ -809,7 +644,7 @@ test_check_queue_problems (Fixture       *fixture,
    * them: the empty and the long Id are no longer a problem; a listed Id
    * with no helper is. */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autofree char *kinds = NULL;
 
     RUN_TOOL (&run, address, "--timeout", "500", "check", "--id-list",
@@ -820,15 +655,15 @@ test_check_queue_problems (Fixture       *fixture,
                                 "unreadable-id unreadable-id");
   }
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     RUN_TOOL (&run, address, "--timeout", "500", "check", "--id-list",
               "good,gone");
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.out, "Required VMState Id are missing: gone");
-    assert_has (run.out, "wait --id gone");
-    assert_has (run.out, "not in --id-list: skipped");
-    assert_lacks (run.out, "Duplicated");
+    test_assert_has (run.out, "Required VMState Id are missing: gone");
+    test_assert_has (run.out, "wait --id gone");
+    test_assert_has (run.out, "not in --id-list: skipped");
+    test_assert_lacks (run.out, "Duplicated");
   }
 }
 
@@ -858,7 +693,7 @@ test_check_one_by_one (Fixture       *fixture,
       g_autoptr(GError) error = NULL;
       g_autoptr(RawHelper) first = NULL;
       g_autoptr(RawHelper) second = NULL;
-      g_auto(ToolRun) run = { 0, };
+      g_auto(TestToolRun) run = { 0, };
       g_autofree char *kinds = NULL;
 
       bus = test_bus_new (NULL, &error);
@@ -895,30 +730,30 @@ test_check_save_problems (Fixture       *fixture,
     helpers[i] = raw_start (fixture->bus, &specs[i]);
 
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     RUN_TOOL (&run, address, "--timeout", "1000", "check", "--save",
               "--budget", "200");
     g_assert_cmpint (run.status, ==, 1);
     /* Bounded by the stuck one's timeout. */
     g_assert_cmpint (run.elapsed_msec, <, 5000);
-    assert_has (run.out, helpers[0]->unique_name);
-    assert_has (run.out, "  ok (Save: ");
-    assert_has (run.out, "the Save of 'empty'");
-    assert_has (run.out, "returned 0 bytes");
-    assert_has (run.out, "not a byte array");
-    assert_has (run.out, "the Save of 'huge'");
-    assert_has (run.out, "returned 1048577 bytes, over QEMU's limit");
-    assert_has (run.out, "the Save of 'failing'");
-    assert_has (run.out, "org.example.Raw.Error: disk on fire");
-    assert_has (run.out, "the Save of 'slow'");
-    assert_has (run.out, "over the downtime budget of 200 ms");
-    assert_has (run.out, "the Save of 'stuck'");
-    assert_has (run.out, "did not answer within 1000 ms");
-    assert_has (run.out, "one after another");
+    test_assert_has (run.out, helpers[0]->unique_name);
+    test_assert_has (run.out, "  ok (Save: ");
+    test_assert_has (run.out, "the Save of 'empty'");
+    test_assert_has (run.out, "returned 0 bytes");
+    test_assert_has (run.out, "not a byte array");
+    test_assert_has (run.out, "the Save of 'huge'");
+    test_assert_has (run.out, "returned 1048577 bytes, over QEMU's limit");
+    test_assert_has (run.out, "the Save of 'failing'");
+    test_assert_has (run.out, "org.example.Raw.Error: disk on fire");
+    test_assert_has (run.out, "the Save of 'slow'");
+    test_assert_has (run.out, "over the downtime budget of 200 ms");
+    test_assert_has (run.out, "the Save of 'stuck'");
+    test_assert_has (run.out, "did not answer within 1000 ms");
+    test_assert_has (run.out, "one after another");
   }
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autofree char *kinds = NULL;
 
     RUN_TOOL (&run, address, "--timeout", "1000", "check", "--save",
@@ -931,16 +766,16 @@ test_check_save_problems (Fixture       *fixture,
   }
   /* The default budget (300 ms) holds the slow one's 400 ms too. */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     RUN_TOOL (&run, address, "--timeout", "1000", "check", "--save",
               "--id-list", "fine,slow");
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.out, "over the downtime budget of 300 ms");
-    assert_lacks (run.out, "'empty'");
+    test_assert_has (run.out, "over the downtime budget of 300 ms");
+    test_assert_lacks (run.out, "'empty'");
   }
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     RUN_TOOL (&run, address, "check", "--save", "--id-list", "fine",
               "--budget", "5000");
@@ -961,8 +796,8 @@ test_check_escapes (Fixture       *fixture,
   const RawSpec spec = { .id = HOSTILE_ID, .save_mode = SAVE_ERROR,
                          .save_error = HOSTILE_ERROR };
   g_autoptr(RawHelper) helper = raw_start (fixture->bus, &spec);
-  g_auto(ToolRun) run = { 0, };
-  g_auto(ToolRun) json = { 0, };
+  g_auto(TestToolRun) run = { 0, };
+  g_auto(TestToolRun) json = { 0, };
   g_autoptr(JsonNode) root = NULL;
   JsonObject *entry;
 
@@ -970,8 +805,8 @@ test_check_escapes (Fixture       *fixture,
   g_assert_cmpint (run.status, ==, 1);
   g_assert_null (strchr (run.out, '\x1b'));
   g_assert_null (strchr (run.out, '\r'));
-  assert_has (run.out, "evil\\x1b]0;pwned\\x07\\x0afake");
-  assert_has (run.out, "\\x1b[2K\\x0dOK: QEMU would migrate\\x0afake");
+  test_assert_has (run.out, "evil\\x1b]0;pwned\\x07\\x0afake");
+  test_assert_has (run.out, "\\x1b[2K\\x0dOK: QEMU would migrate\\x0afake");
   /* One line per helper, per problem, and the verdict. */
   {
     guint lines = 0;
@@ -983,7 +818,7 @@ test_check_escapes (Fixture       *fixture,
 
   RUN_TOOL (&json, test_bus_get_address (fixture->bus), "check", "--json");
   g_assert_null (strchr (json.out, '\x1b'));
-  root = parse_json (json.out);
+  root = test_parse_json (json.out);
   entry = json_array_get_object_element (json_object_get_array_member (
       json_node_get_object (root), "helpers"), 0);
   g_assert_cmpstr (json_object_get_string_member (entry, "id"), ==,
@@ -1007,11 +842,11 @@ test_check_usage (Fixture       *fixture,
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_auto(ToolRun) run = { 0, };
+      g_auto(TestToolRun) run = { 0, };
 
       run_toolv (&run, address, bad[i]);
       g_assert_cmpint (run.status, ==, 2);
-      assert_has (run.err, "Try '");
+      test_assert_has (run.err, "Try '");
     }
 }
 
@@ -1059,20 +894,16 @@ wait_for_late (Fixture  *fixture,
   LateStart late = { fixture, "late", raw, NULL, NULL, 0 };
   const char *const args[] = { "--timeout", "5000", "wait", "--id", "late",
                                NULL };
-  g_auto(ToolRun) run = { 0, };
-  Pending pending = { &run, 0, FALSE };
+  g_auto(TestToolRun) run = { 0, };
   g_autoptr(GSubprocess) process = NULL;
   gint64 started;
   guint listings;
 
   started = g_get_monotonic_time ();
-  pending.started = started;
   process = spawn_toolv (address, args);
-  g_subprocess_communicate_utf8_async (process, NULL, NULL, on_communicated,
-                                       &pending);
   g_timeout_add (1000, on_late_start, &late);
-  while (!pending.done)
-    g_main_context_iteration (NULL, TRUE);
+  test_tool_finish (&run, process, NULL, started, 0);
+  assert_text (&run);
 
   g_test_message ("wait: exit %d after %" G_GINT64_FORMAT " ms, helper ready "
                   "after %" G_GINT64_FORMAT " ms\n%s", run.status,
@@ -1115,21 +946,22 @@ test_wait_timeout (Fixture       *fixture,
   const char *address = test_bus_get_address (fixture->bus);
   g_autoptr(CallCounter) counter = call_counter_new (fixture->bus);
   g_autofree char *here = start_counter (fixture, "here");
-  g_auto(ToolRun) run = { 0, };
+  g_auto(TestToolRun) run = { 0, };
 
   RUN_TOOL (&run, address, "--timeout", "2000", "wait", "--id", "here",
             "--id", "never", "--id", "nor\x1b");
   g_assert_cmpint (run.status, ==, 1);
   g_assert_cmpint (run.elapsed_msec, >=, 1900);
   g_assert_cmpint (run.elapsed_msec, <, 4000);
-  assert_has (run.err, "not on the bus after 2000 ms: 'never', 'nor\\x1b'");
-  assert_lacks (run.err, "'here'");
+  test_assert_has (run.err,
+                   "not on the bus after 2000 ms: 'never', 'nor\\x1b'");
+  test_assert_lacks (run.err, "'here'");
   /* Nothing changed in 2 s: one listing at start, no polling. */
   g_assert_cmpuint (call_counter_max (counter, here), <=, 2);
 
   /* Already there: at once. */
   {
-    g_auto(ToolRun) now = { 0, };
+    g_auto(TestToolRun) now = { 0, };
 
     RUN_TOOL (&now, address, "wait", "--id", "here");
     g_assert_cmpint (now.status, ==, 0);
@@ -1192,7 +1024,7 @@ assert_event (const char *line,
 {
   if (json)
     {
-      g_autoptr(JsonNode) root = parse_json (line);
+      g_autoptr(JsonNode) root = test_parse_json (line);
       JsonObject *object = json_node_get_object (root);
 
       assert_timestamp (json_object_get_string_member (object, "time"));
@@ -1234,7 +1066,8 @@ monitor_joins_and_leaves (Fixture  *fixture,
   g_autofree char *line = NULL;
   g_autoptr(RawHelper) raw = NULL;
 
-  alpha_name = start_counter_full (fixture, fixture->bus, "alpha", &alpha);
+  alpha_name = test_tool_start_counter (fixture, fixture->bus, "alpha", FALSE,
+                                       NULL, &alpha);
   monitor = spawn_toolv (address, args);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (monitor));
 
@@ -1242,7 +1075,8 @@ monitor_joins_and_leaves (Fixture  *fixture,
   assert_event (line, json, "present", "alpha", alpha_name);
   g_clear_pointer (&line, g_free);
 
-  beta_name = start_counter_full (fixture, fixture->bus, "beta", &beta);
+  beta_name = test_tool_start_counter (fixture, fixture->bus, "beta", FALSE,
+                                       NULL, &beta);
   line = next_line (out);
   assert_event (line, json, "join", "beta", beta_name);
   g_clear_pointer (&line, g_free);
@@ -1336,19 +1170,18 @@ test_monitor_bus_dies (Fixture       *fixture,
   g_autofree char *alpha = start_counter (fixture, "alpha");
   g_autoptr(GSubprocess) monitor = spawn_toolv (address, args);
   g_autoptr(GDataInputStream) out = NULL;
-  g_auto(ToolRun) run = { 0, };
-  Pending pending = { &run, g_get_monotonic_time (), FALSE };
+  g_auto(TestToolRun) run = { 0, };
+  gint64 started = g_get_monotonic_time ();
   g_autofree char *line = NULL;
 
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (monitor));
   line = next_line (out);
   assert_event (line, FALSE, "present", "alpha", alpha);
   test_bus_kill (fixture->bus);
-  g_subprocess_communicate_utf8_async (monitor, NULL, NULL, on_communicated,
-                                       &pending);
-  g_assert_true (test_wait_for (&pending.done, 5000));
+  g_assert_true (test_tool_finish (&run, monitor, NULL, started, 5000));
+  assert_text (&run);
   g_assert_cmpint (run.status, ==, 1);
-  assert_has (run.err, "the bus went away");
+  test_assert_has (run.err, "the bus went away");
 }
 
 /* A stopped dbus-daemon answers nothing: check and wait end within their
@@ -1363,20 +1196,20 @@ test_stopped_bus (Fixture       *fixture,
 
   g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     RUN_TOOL (&run, address, "--timeout", "500", "check", "--save");
     g_assert_cmpint (run.status, ==, 1);
     g_assert_cmpint (run.elapsed_msec, <, 3000);
-    assert_has (run.err, "did not answer");
+    test_assert_has (run.err, "did not answer");
   }
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     RUN_TOOL (&run, address, "--timeout", "500", "wait", "--id", "alpha");
     g_assert_cmpint (run.status, ==, 1);
     g_assert_cmpint (run.elapsed_msec, <, 3000);
-    assert_has (run.err, "did not answer");
+    test_assert_has (run.err, "did not answer");
   }
   g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
 }
@@ -1481,7 +1314,7 @@ qemu_migrate (Fixture     *fixture,
     {
       g_autoptr(TestQemu) qemu = NULL;
       TestQemuOptions options = {
-        .bus_address = test_bus_get_address (fixture->dst_bus),
+        .bus_address = test_bus_get_address (fixture->other_bus),
         .id_list = id_list,
         .incoming = load_uri,
       };
@@ -1527,7 +1360,7 @@ run_qemu_case (Fixture        *fixture,
                const QemuCase *qcase)
 {
   RawHelper *src[3] = { NULL, }, *dst[3] = { NULL, };
-  g_auto(ToolRun) run = { 0, };
+  g_auto(TestToolRun) run = { 0, };
   g_auto(QemuOutcome) outcome = { 0, };
   g_autofree char *kinds = NULL;
   g_autofree char *qemu_text = NULL;
@@ -1544,7 +1377,7 @@ run_qemu_case (Fixture        *fixture,
         break;
       src[i] = raw_start (fixture->bus, &qcase->helpers[i]);
       if (qcase->helpers[i].id != NULL)
-        dst[i] = raw_start (fixture->dst_bus, &twin);
+        dst[i] = raw_start (fixture->other_bus, &twin);
     }
 
   args[n++] = "--timeout";
@@ -1561,7 +1394,7 @@ run_qemu_case (Fixture        *fixture,
   args[n] = NULL;
   run_toolv (&run, test_bus_get_address (fixture->bus), args);
   {
-    g_auto(ToolRun) text = { 0, };
+    g_auto(TestToolRun) text = { 0, };
 
     args[n - 1] = NULL;
     run_toolv (&text, test_bus_get_address (fixture->bus), args);
@@ -1698,15 +1531,16 @@ main (int    argc,
           g_autofree char *path = g_strdup_printf (
               "/vmstate1/tool-check/qemu/%u", i);
 
-          g_test_add (path, Fixture, &qemu_cases[i], fixture_setup,
-                      test_qemu_case, fixture_teardown);
+          g_test_add (path, Fixture, &qemu_cases[i],
+                      test_tool_fixture_setup, test_qemu_case,
+                      test_tool_fixture_teardown);
         }
       return g_test_run ();
     }
 
 #define ADD(path, func) \
-  g_test_add ("/vmstate1/tool-check/" path, Fixture, NULL, fixture_setup, \
-              func, fixture_teardown)
+  g_test_add ("/vmstate1/tool-check/" path, Fixture, NULL, \
+              test_tool_fixture_setup, func, test_tool_fixture_teardown)
 
   ADD ("check/clean", test_check_clean);
   ADD ("check/queue-problems", test_check_queue_problems);

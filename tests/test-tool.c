@@ -14,6 +14,7 @@
 #include <vmstate1.h>
 
 #include "harness/test-bus.h"
+#include "harness/test-tool-run.h"
 
 /* A whole migration stream that QEMU 7.2 wrote ("migrate exec:cat >
  * FILE", -M none, -object dbus-vmstate, two counter helpers with Ids 'x'
@@ -183,72 +184,7 @@ static const guint8 qemu_stream_no_section[] = {
 /* Where the blob's count sits in qemu_stream: 2 entries. */
 #define QEMU_STREAM_COUNT_OFFSET 164
 
-typedef struct
-{
-  TestBus *bus;
-  TestBus *other_bus;
-  char *dir;
-  GPtrArray *helpers;  /* of GSubprocess */
-} Fixture;
-
-static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->bus = test_bus_new (NULL, &error);
-  g_assert_no_error (error);
-  fixture->other_bus = test_bus_new (NULL, &error);
-  g_assert_no_error (error);
-  fixture->dir = g_dir_make_tmp ("vmstate1-tool-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->helpers = g_ptr_array_new_with_free_func (g_object_unref);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  g_autoptr(GDir) dir = g_dir_open (fixture->dir, 0, NULL);
-  const char *name;
-
-  for (guint i = 0; i < fixture->helpers->len; i++)
-    {
-      GSubprocess *process = g_ptr_array_index (fixture->helpers, i);
-
-      /* A stopped helper gets its SIGTERM once it runs again. */
-      g_subprocess_send_signal (process, SIGCONT);
-      g_subprocess_send_signal (process, SIGTERM);
-      g_subprocess_wait (process, NULL, NULL);
-    }
-  g_ptr_array_unref (fixture->helpers);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
-      g_remove (path);
-    }
-  g_rmdir (fixture->dir);
-  g_free (fixture->dir);
-  g_clear_pointer (&fixture->bus, test_bus_free);
-  g_clear_pointer (&fixture->other_bus, test_bus_free);
-}
-
-static void
-assert_has (const char *text,
-            const char *words)
-{
-  if (strstr (text, words) == NULL)
-    g_error ("'%s' does not say '%s'", text, words);
-}
-
-static void
-assert_lacks (const char *text,
-              const char *words)
-{
-  if (strstr (text, words) != NULL)
-    g_error ("'%s' says '%s'", text, words);
-}
+typedef TestToolFixture Fixture;
 
 /* No byte that a terminal would act on. */
 static void
@@ -267,51 +203,6 @@ assert_no_escape (const char *what,
              (const char *) data);
 }
 
-/* Starts a counter helper that does not count by itself (its state stays
- * at 0 unless loaded), and returns its unique name. */
-static char *
-start_counter_full (Fixture            *fixture,
-                    TestBus            *bus,
-                    const char         *id,
-                    gboolean            incoming,
-                    GDataInputStream  **out_stream,
-                    GSubprocess       **out_process)
-{
-  const char *path = g_getenv ("VMSTATE1_COUNTER_HELPER");
-  g_autofree char *address_arg = NULL;
-  g_autofree char *id_arg = NULL;
-  g_autofree char *line = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  GSubprocess *process;
-  const char *name;
-
-  g_assert_nonnull (path);
-  address_arg = g_strdup_printf ("--dbus-address=%s",
-                                 test_bus_get_address (bus));
-  id_arg = g_strdup_printf ("--dbus-id=%s", id);
-  launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  process = g_subprocess_launcher_spawn (launcher, &error, path, address_arg,
-                                         id_arg, "--interval=100000",
-                                         incoming ? "--dbus-incoming" : NULL,
-                                         NULL);
-  g_assert_no_error (error);
-  g_ptr_array_add (fixture->helpers, process);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  /* "ready: Id 'alpha' on :1.4[, waiting for the incoming state]" */
-  g_assert_true (g_str_has_prefix (line, "ready:"));
-  name = strstr (line, " on :");
-  g_assert_nonnull (name);
-  if (out_stream != NULL)
-    *out_stream = g_steal_pointer (&out);
-  if (out_process != NULL)
-    *out_process = process;
-  return g_strndup (name + 4, strcspn (name + 4, ","));
-}
-
 static char *
 start_counter (Fixture            *fixture,
                TestBus            *bus,
@@ -319,7 +210,8 @@ start_counter (Fixture            *fixture,
                gboolean            incoming,
                GDataInputStream  **out_stream)
 {
-  return start_counter_full (fixture, bus, id, incoming, out_stream, NULL);
+  return test_tool_start_counter (fixture, bus, id, incoming, out_stream,
+                                  NULL);
 }
 
 static char *
@@ -333,27 +225,6 @@ read_line (GDataInputStream *out)
   return line;
 }
 
-typedef struct
-{
-  int status;
-  GBytes *out;
-  char *out_text;  /* out, NUL-terminated */
-  GBytes *err_bytes;
-  char *err;
-  gint64 elapsed_msec;
-} ToolRun;
-
-static void
-tool_run_clear (ToolRun *run)
-{
-  g_clear_pointer (&run->out, g_bytes_unref);
-  g_clear_pointer (&run->out_text, g_free);
-  g_clear_pointer (&run->err_bytes, g_bytes_unref);
-  g_clear_pointer (&run->err, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ToolRun, tool_run_clear)
-
 /* Starts the tool with DBUS_SESSION_BUS_ADDRESS set to @address (unset if
  * NULL) and standard input from @input_path (a pipe if NULL). */
 static GSubprocess *
@@ -361,19 +232,9 @@ spawn_toolv (const char         *address,
              const char         *input_path,
              const char * const *args)
 {
-  const char *tool = g_getenv ("VMSTATE1_TOOL");
   g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
   GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE
                            | G_SUBPROCESS_FLAGS_STDERR_PIPE;
-  GSubprocess *process;
-
-  g_assert_nonnull (tool);
-  g_ptr_array_add (argv, (gpointer) tool);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
 
   if (input_path == NULL)
     flags |= G_SUBPROCESS_FLAGS_STDIN_PIPE;
@@ -385,51 +246,25 @@ spawn_toolv (const char         *address,
                                   address, TRUE);
   else
     g_subprocess_launcher_unsetenv (launcher, "DBUS_SESSION_BUS_ADDRESS");
-  process = g_subprocess_launcher_spawnv (launcher,
-                                          (const char * const *) argv->pdata,
-                                          &error);
-  g_assert_no_error (error);
-  return process;
-}
-
-static char *
-bytes_to_text (GBytes *bytes)
-{
-  gsize size;
-  const char *data = g_bytes_get_data (bytes, &size);
-
-  return size > 0 ? g_strndup (data, size) : g_strdup ("");
+  return test_tool_spawnv (launcher, NULL, args);
 }
 
 static void
-finish_tool (ToolRun     *run,
+finish_tool (TestToolRun *run,
              GSubprocess *process,
              GBytes      *input,
              gint64       started)
 {
-  g_autoptr(GBytes) nothing = g_bytes_new (NULL, 0);
-  g_autoptr(GError) error = NULL;
-  GOutputStream *stdin_pipe = g_subprocess_get_stdin_pipe (process);
-
-  g_subprocess_communicate (process,
-                            stdin_pipe != NULL ? (input ? input : nothing)
-                                               : NULL,
-                            NULL, &run->out, &run->err_bytes, &error);
-  g_assert_no_error (error);
-  run->elapsed_msec = (g_get_monotonic_time () - started) / 1000;
-  g_assert_true (g_subprocess_get_if_exited (process));
-  run->status = g_subprocess_get_exit_status (process);
-  run->out_text = bytes_to_text (run->out);
-  run->err = bytes_to_text (run->err_bytes);
+  test_tool_finish (run, process, input, started, 0);
   if (g_test_verbose ())
     g_printerr ("tool -> %d in %" G_GINT64_FORMAT " ms\n%s%s", run->status,
-                run->elapsed_msec, run->out_text, run->err);
+                run->elapsed_msec, run->out, run->err);
 }
 
 /* Runs the tool to its end; @input (nullable) is written to its standard
  * input when @input_path is NULL. */
 static void
-run_toolv (ToolRun            *run,
+run_toolv (TestToolRun        *run,
            const char         *address,
            const char         *input_path,
            GBytes             *input,
@@ -442,7 +277,7 @@ run_toolv (ToolRun            *run,
 }
 
 static void
-run_tool (ToolRun     *run,
+run_tool (TestToolRun *run,
           const char  *address,
           const char  *input_path,
           const char  *first_arg,
@@ -481,17 +316,6 @@ read_file (const char *path)
   g_file_get_contents (path, &contents, &size, &error);
   g_assert_no_error (error);
   return g_bytes_new_take (contents, size);
-}
-
-static JsonNode *
-parse_json (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_data (parser, text, -1, &error);
-  g_assert_no_error (error);
-  return json_node_copy (json_parser_get_root (parser));
 }
 
 /* A helper written with bare GDBus, in a thread of its own (the tool
@@ -703,25 +527,25 @@ test_help (Fixture       *fixture,
   static const char *const commands[] = { "list", "save", "load", "dump" };
 
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, NULL, NULL, "--help", NULL);
     g_assert_cmpint (run.status, ==, 0);
-    assert_has (run.out_text, "Usage:");
+    test_assert_has (run.out, "Usage:");
     for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-      assert_has (run.out_text, commands[i]);
+      test_assert_has (run.out, commands[i]);
   }
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
-      g_auto(ToolRun) run = { 0, };
+      g_auto(TestToolRun) run = { 0, };
       g_autofree char *usage = g_strdup_printf ("vmstate1-tool %s",
                                                 commands[i]);
 
       run_tool (&run, NULL, NULL, commands[i], "--help", NULL);
       g_assert_cmpint (run.status, ==, 0);
-      assert_has (run.out_text, "Usage:");
-      assert_has (run.out_text, usage);
+      test_assert_has (run.out, "Usage:");
+      test_assert_has (run.out, usage);
     }
 }
 
@@ -750,7 +574,7 @@ test_usage_errors (Fixture       *fixture,
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto(ToolRun) run = { 0, };
+      g_auto(TestToolRun) run = { 0, };
 
       run_toolv (&run, address, NULL, NULL, cases[i].args);
       g_assert_cmpint (run.status, ==, 2);
@@ -761,12 +585,12 @@ test_usage_errors (Fixture       *fixture,
 
   /* No bus address at all. */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, NULL, NULL, "list", NULL);
     g_assert_cmpint (run.status, ==, 2);
-    assert_has (run.err, "--address");
-    assert_has (run.err, "DBUS_SESSION_BUS_ADDRESS");
+    test_assert_has (run.err, "--address");
+    test_assert_has (run.err, "DBUS_SESSION_BUS_ADDRESS");
   }
 }
 
@@ -784,17 +608,17 @@ test_list (Fixture       *fixture,
   g_autofree char *line = NULL;
 
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     /* The session bus address by default; queue order. */
     run_tool (&run, address, NULL, "list", NULL);
     g_assert_cmpint (run.status, ==, 0);
     line = g_strdup_printf ("alpha      %s\nwe\"ird\\id  %s\n", alpha, weird);
-    g_assert_cmpstr (run.out_text, ==, line);
+    g_assert_cmpstr (run.out, ==, line);
   }
 
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autoptr(JsonNode) root = NULL;
     JsonArray *array;
     JsonObject *entry;
@@ -802,7 +626,7 @@ test_list (Fixture       *fixture,
     run_tool (&run, NULL, NULL, "--address", address, "list", "--json",
               NULL);
     g_assert_cmpint (run.status, ==, 0);
-    root = parse_json (run.out_text);
+    root = test_parse_json (run.out);
     array = json_node_get_array (root);
     g_assert_cmpuint (json_array_get_length (array), ==, 2);
     entry = json_array_get_object_element (array, 0);
@@ -816,24 +640,24 @@ test_list (Fixture       *fixture,
 
   /* An empty bus lists nothing and says so. */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autoptr(JsonNode) root = NULL;
 
     run_tool (&run, test_bus_get_address (fixture->other_bus), NULL, "list",
               "--json", NULL);
     g_assert_cmpint (run.status, ==, 0);
-    root = parse_json (run.out_text);
+    root = test_parse_json (run.out);
     g_assert_cmpuint (json_array_get_length (json_node_get_array (root)), ==,
                       0);
   }
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, test_bus_get_address (fixture->other_bus), NULL, "list",
               NULL);
     g_assert_cmpint (run.status, ==, 0);
-    g_assert_cmpstr (run.out_text, ==, "");
-    assert_has (run.err, "no helper is queued");
+    g_assert_cmpstr (run.out, ==, "");
+    test_assert_has (run.err, "no helper is queued");
   }
 }
 
@@ -856,13 +680,13 @@ test_save_dump_load (Fixture       *fixture,
   g_free (start_counter (fixture, fixture->bus, "beta", FALSE, NULL));
 
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, NULL, NULL, "--address", address, "save", "-o", file,
               NULL);
     g_assert_cmpint (run.status, ==, 0);
-    assert_has (run.err, "Saved 2 helpers: 'alpha' (9 bytes), 'beta' "
-                         "(9 bytes) into ");
+    test_assert_has (run.err, "Saved 2 helpers: 'alpha' (9 bytes), 'beta' "
+                     "(9 bytes) into ");
     contents = read_file (file);
     g_assert_true (g_bytes_equal (contents, expected));
     /* A new file is private. */
@@ -872,33 +696,33 @@ test_save_dump_load (Fixture       *fixture,
 
   /* The same bytes on standard output. */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, address, NULL, "save", NULL);
     g_assert_cmpint (run.status, ==, 0);
-    g_assert_true (g_bytes_equal (run.out, expected));
-    assert_has (run.err, "into standard output");
+    g_assert_true (g_bytes_equal (run.out_bytes, expected));
+    test_assert_has (run.err, "into standard output");
   }
 
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, NULL, NULL, "dump", file, NULL);
     g_assert_cmpint (run.status, ==, 0);
-    assert_has (run.out_text, "dbus-vmstate blob of 47 bytes, 2 entries\n");
-    assert_has (run.out_text,
-                "Id 'alpha': 9 bytes: 01 00 00 00 00 00 00 00 00\n");
-    assert_has (run.out_text, "Id 'beta': 9 bytes:");
+    test_assert_has (run.out, "dbus-vmstate blob of 47 bytes, 2 entries\n");
+    test_assert_has (run.out,
+                     "Id 'alpha': 9 bytes: 01 00 00 00 00 00 00 00 00\n");
+    test_assert_has (run.out, "Id 'beta': 9 bytes:");
   }
 
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autoptr(JsonNode) root = NULL;
     JsonArray *array;
 
     run_tool (&run, NULL, NULL, "dump", "--json", file, NULL);
     g_assert_cmpint (run.status, ==, 0);
-    root = parse_json (run.out_text);
+    root = test_parse_json (run.out);
     array = json_node_get_array (root);
     g_assert_cmpuint (json_array_get_length (array), ==, 2);
     g_assert_cmpstr (json_object_get_string_member (
@@ -915,13 +739,13 @@ test_save_dump_load (Fixture       *fixture,
   g_free (start_counter (fixture, fixture->other_bus, "beta", TRUE,
                          &beta_out));
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autofree char *alpha_line = NULL;
     g_autofree char *beta_line = NULL;
 
     run_tool (&run, other, NULL, "load", "-i", file, NULL);
     g_assert_cmpint (run.status, ==, 0);
-    assert_has (run.out_text, "Loaded 2 helpers");
+    test_assert_has (run.out, "Loaded 2 helpers");
     alpha_line = read_line (alpha_out);
     beta_line = read_line (beta_out);
     g_assert_cmpstr (alpha_line, ==, "loaded counter=0, counting from here");
@@ -930,7 +754,7 @@ test_save_dump_load (Fixture       *fixture,
 
   /* ...from standard input redirected from a file... */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autofree char *alpha_line = NULL;
 
     run_tool (&run, other, file, "load", NULL);
@@ -941,7 +765,7 @@ test_save_dump_load (Fixture       *fixture,
 
   /* ...and from a pipe. */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autofree char *alpha_line = NULL;
     const char *const args[] = { "load", "-i", "-", NULL };
 
@@ -964,20 +788,20 @@ test_missing_id (Fixture       *fixture,
 
   /* Fails, naming the Id, and writes nothing... */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, address, NULL, "save", "--id-list", "alpha,ghost", "-o",
               file, NULL);
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.err, "'ghost'");
-    assert_lacks (run.err, "Saved");
+    test_assert_has (run.err, "'ghost'");
+    test_assert_lacks (run.err, "Saved");
     g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
   }
 
   /* ...and leaves an older file as it was. */
   g_assert_true (g_file_set_contents (file, "old", -1, NULL));
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, address, NULL, "save", "--id-list", "ghost", "-o", file,
               NULL);
@@ -988,7 +812,7 @@ test_missing_id (Fixture       *fixture,
 
   /* A blob with an Id that no helper has is not loaded at all. */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autoptr(Vmstate1States) states = vmstate1_states_new ();
     g_autoptr(GBytes) state = g_bytes_new_static ("\1\0\0\0\0\0\0\0\7", 9);
     g_autoptr(GBytes) blob = NULL;
@@ -999,7 +823,7 @@ test_missing_id (Fixture       *fixture,
     write_file (file, g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
     run_tool (&run, address, NULL, "load", "-i", file, NULL);
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.err, "'ghost'");
+    test_assert_has (run.err, "'ghost'");
   }
 }
 
@@ -1017,27 +841,27 @@ test_qemu_stream (Fixture       *fixture,
 
   write_file (file, qemu_stream, sizeof qemu_stream);
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, NULL, NULL, "dump", file, NULL);
     g_assert_cmpint (run.status, ==, 0);
-    assert_has (run.out_text, "a QEMU migration stream, whose dbus-vmstate "
-                              "section holds 2 entries\n");
-    assert_has (run.out_text,
-                "Id 'x': 9 bytes: 01 00 00 00 00 00 00 00 49\n");
-    assert_has (run.out_text,
-                "Id 'yy': 9 bytes: 01 00 00 00 00 00 00 00 49\n");
+    test_assert_has (run.out, "a QEMU migration stream, whose dbus-vmstate "
+                     "section holds 2 entries\n");
+    test_assert_has (run.out,
+                     "Id 'x': 9 bytes: 01 00 00 00 00 00 00 00 49\n");
+    test_assert_has (run.out,
+                     "Id 'yy': 9 bytes: 01 00 00 00 00 00 00 00 49\n");
   }
 
   /* From a pipe: read as a stream, not mapped nor sought. */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autoptr(JsonNode) root = NULL;
     const char *const args[] = { "dump", "--json", "-", NULL };
 
     run_toolv (&run, NULL, NULL, stream, args);
     g_assert_cmpint (run.status, ==, 0);
-    root = parse_json (run.out_text);
+    root = test_parse_json (run.out);
     g_assert_cmpuint (json_array_get_length (json_node_get_array (root)), ==,
                       2);
   }
@@ -1047,19 +871,19 @@ test_qemu_stream (Fixture       *fixture,
   g_free (start_counter (fixture, fixture->bus, "x", TRUE, &x_out));
   g_free (start_counter (fixture, fixture->bus, "yy", TRUE, &yy_out));
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autofree char *line = NULL;
 
     run_tool (&run, test_bus_get_address (fixture->bus), NULL, "load", "-i",
               file, NULL);
     g_assert_cmpint (run.status, ==, 0);
-    assert_has (run.out_text, "the dbus-vmstate section of a QEMU migration "
-                              "stream");
+    test_assert_has (run.out, "the dbus-vmstate section of a QEMU migration "
+                     "stream");
     line = read_line (x_out);
     g_assert_cmpstr (line, ==, "loaded counter=73, counting from here");
   }
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autofree char *line = NULL;
     const char *const args[] = { "load", NULL };
 
@@ -1085,60 +909,60 @@ test_stream_errors (Fixture       *fixture,
   corrupt[QEMU_STREAM_COUNT_OFFSET + 3] = 3;
   write_file (file, corrupt, sizeof qemu_stream);
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, NULL, NULL, "dump", file, NULL);
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.err, "corrupt");
-    assert_has (run.err, "offset");
-    assert_lacks (run.err, "no dbus-vmstate section");
+    test_assert_has (run.err, "corrupt");
+    test_assert_has (run.err, "offset");
+    test_assert_lacks (run.err, "no dbus-vmstate section");
   }
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     /* load says the same, before touching the bus. */
     run_tool (&run, test_bus_get_address (fixture->bus), NULL, "load", "-i",
               file, NULL);
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.err, "corrupt");
-    assert_lacks (run.err, "no dbus-vmstate section");
+    test_assert_has (run.err, "corrupt");
+    test_assert_lacks (run.err, "no dbus-vmstate section");
   }
 
   /* No section at all. */
   write_file (file, qemu_stream_no_section, sizeof qemu_stream_no_section);
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, NULL, NULL, "dump", file, NULL);
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.err, "no dbus-vmstate section");
-    assert_lacks (run.err, "corrupt");
+    test_assert_has (run.err, "no dbus-vmstate section");
+    test_assert_lacks (run.err, "corrupt");
   }
 
   /* Cut before its VM description: the reader cannot tell. */
   write_file (file, qemu_stream, 0x170);
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, NULL, NULL, "dump", file, NULL);
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.err, "cannot tell");
-    assert_lacks (run.err, "no dbus-vmstate section");
+    test_assert_has (run.err, "cannot tell");
+    test_assert_lacks (run.err, "no dbus-vmstate section");
   }
 
   /* Neither a blob nor a stream. */
   write_file (file, "not a blob", 10);
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, NULL, NULL, "dump", file, NULL);
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.err, "Malformed dbus-vmstate blob");
+    test_assert_has (run.err, "Malformed dbus-vmstate blob");
   }
 
   /* A blob with non-zero bytes after its last entry (0.1 took it). */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autoptr(GBytes) blob = two_counters_blob ();
     g_autoptr(GByteArray) bytes = g_byte_array_new ();
 
@@ -1148,12 +972,12 @@ test_stream_errors (Fixture       *fixture,
     write_file (file, bytes->data, bytes->len);
     run_tool (&run, NULL, NULL, "dump", file, NULL);
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.err, "offset");
+    test_assert_has (run.err, "offset");
   }
 
   /* Too large to be a blob: refused without reading it. */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     int fd = g_open (file, O_WRONLY | O_TRUNC, 0);
 
     g_assert_cmpint (fd, >=, 0);
@@ -1162,26 +986,26 @@ test_stream_errors (Fixture       *fixture,
     close (fd);
     run_tool (&run, NULL, NULL, "dump", file, NULL);
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.err, "512 MiB");
+    test_assert_has (run.err, "512 MiB");
     g_unlink (file);
   }
 
   /* No file; a directory. */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autofree char *missing = g_build_filename (fixture->dir, "missing",
                                                  NULL);
 
     run_tool (&run, NULL, NULL, "dump", missing, NULL);
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.err, "cannot read");
+    test_assert_has (run.err, "cannot read");
   }
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, NULL, NULL, "dump", fixture->dir, NULL);
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.err, "cannot read");
+    test_assert_has (run.err, "cannot read");
   }
 }
 
@@ -1212,23 +1036,23 @@ test_libvirt_image (Fixture       *fixture,
 
   write_file (file, g_bytes_get_data (image, NULL), g_bytes_get_size (image));
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, NULL, NULL, "dump", file, NULL);
     g_assert_cmpint (run.status, ==, 0);
-    assert_has (run.out_text, "a libvirt save image, whose dbus-vmstate "
-                              "section holds 2 entries");
-    assert_has (run.out_text, "Id 'yy': 9 bytes:");
+    test_assert_has (run.out, "a libvirt save image, whose dbus-vmstate "
+                     "section holds 2 entries");
+    test_assert_has (run.out, "Id 'yy': 9 bytes:");
   }
 
   /* A save that did not finish. */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     const char *const args[] = { "dump", "-", NULL };
 
     run_toolv (&run, NULL, NULL, partial, args);
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.err, "libvirt save image");
+    test_assert_has (run.err, "libvirt save image");
   }
 }
 
@@ -1282,12 +1106,12 @@ test_output_fifo (Fixture       *fixture,
   g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
   thread = g_thread_new ("fifo-reader", fifo_read_thread, &reader);
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, test_bus_get_address (fixture->bus), NULL, "save", "-o",
               fifo, NULL);
     g_assert_cmpint (run.status, ==, 0);
-    assert_has (run.err, "Saved 2 helpers");
+    test_assert_has (run.err, "Saved 2 helpers");
   }
   /* Still a FIFO (checked first: if it had been replaced, the reader
    * would wait forever). */
@@ -1328,12 +1152,12 @@ test_output_chardev (Fixture       *fixture,
   start_two_counters (fixture);
   g_assert_cmpint (g_lstat (null, &before), ==, 0);
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, test_bus_get_address (fixture->bus), NULL, "save", "-o",
               null, NULL);
     g_assert_cmpint (run.status, ==, 0);
-    assert_has (run.err, "Saved 2 helpers");
+    test_assert_has (run.err, "Saved 2 helpers");
   }
   g_assert_cmpint (g_lstat (null, &after), ==, 0);
   g_assert_true (S_ISCHR (after.st_mode));
@@ -1343,13 +1167,13 @@ test_output_chardev (Fixture       *fixture,
   /* A device that refuses the bytes: an error, and no "Saved". */
   g_assert_cmpint (g_lstat (full, &before), ==, 0);
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, test_bus_get_address (fixture->bus), NULL, "save", "-o",
               full, NULL);
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.err, "cannot write the blob");
-    assert_lacks (run.err, "Saved");
+    test_assert_has (run.err, "cannot write the blob");
+    test_assert_lacks (run.err, "Saved");
   }
   g_assert_cmpint (g_lstat (full, &after), ==, 0);
   g_assert_true (S_ISCHR (after.st_mode));
@@ -1387,7 +1211,7 @@ test_output_replace (Fixture       *fixture,
   g_assert_cmpint (fd, >=, 0);
   g_assert_cmpint (g_lstat (file, &before), ==, 0);
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, test_bus_get_address (fixture->bus), NULL, "save", "-o",
               file, NULL);
@@ -1433,7 +1257,7 @@ test_output_symlink (Fixture       *fixture,
   g_assert_cmpint (symlink ("target", link), ==, 0);
   g_assert_cmpint (g_stat (target, &before), ==, 0);
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, test_bus_get_address (fixture->bus), NULL, "save", "-o",
               link, NULL);
@@ -1454,13 +1278,13 @@ test_output_symlink (Fixture       *fixture,
   /* A link that leads nowhere is refused, before any Save. */
   g_assert_cmpint (symlink ("nowhere", dangling), ==, 0);
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, test_bus_get_address (fixture->bus), NULL, "save", "-o",
               dangling, NULL);
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.err, "symbolic link");
-    assert_lacks (run.err, "Saved");
+    test_assert_has (run.err, "symbolic link");
+    test_assert_lacks (run.err, "Saved");
   }
   g_assert_false (g_file_test (nowhere, G_FILE_TEST_EXISTS));
 }
@@ -1479,23 +1303,23 @@ test_output_directory (Fixture       *fixture,
 
   g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, address, NULL, "save", "-o", dir, NULL);
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.err, "is a directory");
-    assert_lacks (run.err, "Saved");
+    test_assert_has (run.err, "is a directory");
+    test_assert_lacks (run.err, "Saved");
   }
   g_assert_cmpint (g_lstat (dir, &st), ==, 0);
   g_assert_true (S_ISDIR (st.st_mode));
   g_assert_cmpuint (count_entries (dir), ==, 0);
 
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, address, NULL, "save", "-o", in_missing, NULL);
     g_assert_cmpint (run.status, ==, 1);
-    assert_has (run.err, "no directory");
+    test_assert_has (run.err, "no directory");
   }
 
   /* Neither called the helper: a bad -o fails before any Save. */
@@ -1527,29 +1351,29 @@ test_hostile_peer (Fixture       *fixture,
   g_autofree char *file = g_build_filename (fixture->dir, "evil.blob", NULL);
 
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autofree char *line = NULL;
 
     run_tool (&run, address, NULL, "list", NULL);
     g_assert_cmpint (run.status, ==, 0);
-    assert_no_escape ("list's output", run.out);
+    assert_no_escape ("list's output", run.out_bytes);
     assert_no_escape ("list's errors", run.err_bytes);
     /* One line: a newline in an Id cannot forge another. */
     line = g_strdup_printf ("evil\\x1b]0;pwned\\x07\\x0afake  %s\n",
                             helper->unique_name);
-    g_assert_cmpstr (run.out_text, ==, line);
+    g_assert_cmpstr (run.out, ==, line);
   }
 
   /* JSON keeps the Id as it is, JSON-escaped. */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autoptr(JsonNode) root = NULL;
     JsonObject *entry;
 
     run_tool (&run, address, NULL, "list", "--json", NULL);
     g_assert_cmpint (run.status, ==, 0);
-    assert_no_escape ("list --json's output", run.out);
-    root = parse_json (run.out_text);
+    assert_no_escape ("list --json's output", run.out_bytes);
+    root = test_parse_json (run.out);
     entry = json_array_get_object_element (json_node_get_array (root), 0);
     g_assert_cmpstr (json_object_get_string_member (entry, "id"), ==,
                      HOSTILE_ID);
@@ -1557,15 +1381,15 @@ test_hostile_peer (Fixture       *fixture,
 
   /* Its Save fails with a message that would rewrite the line. */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, address, NULL, "save", "-o", file, NULL);
     g_assert_cmpint (run.status, ==, 1);
-    assert_no_escape ("save's output", run.out);
+    assert_no_escape ("save's output", run.out_bytes);
     assert_no_escape ("save's errors", run.err_bytes);
-    assert_has (run.err, "\\x1b");
-    assert_has (run.err, "evil\\x1b]0;pwned\\x07");
-    assert_has (run.err, "\\x1b[2K\\x0dSaved 1 helper\\x0afake");
+    test_assert_has (run.err, "\\x1b");
+    test_assert_has (run.err, "evil\\x1b]0;pwned\\x07");
+    test_assert_has (run.err, "\\x1b[2K\\x0dSaved 1 helper\\x0afake");
     g_assert_cmpuint (count_lines (run.err), ==, 1);
     g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
   }
@@ -1581,37 +1405,37 @@ test_hostile_peer (Fixture       *fixture,
     write_file (file, g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
   }
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, NULL, NULL, "dump", file, NULL);
     g_assert_cmpint (run.status, ==, 0);
-    assert_no_escape ("dump's output", run.out);
-    assert_has (run.out_text, "Id 'evil\\x1b]0;pwned\\x07\\x0afake': 5 bytes: "
-                              "1b 5b 33 31 6d\n");
-    g_assert_cmpuint (count_lines (run.out_text), ==, 2);
+    assert_no_escape ("dump's output", run.out_bytes);
+    test_assert_has (run.out, "Id 'evil\\x1b]0;pwned\\x07\\x0afake': 5 bytes: "
+                     "1b 5b 33 31 6d\n");
+    g_assert_cmpuint (count_lines (run.out), ==, 2);
   }
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
     g_autoptr(JsonNode) root = NULL;
     JsonObject *entry;
 
     run_tool (&run, NULL, NULL, "dump", "--json", file, NULL);
     g_assert_cmpint (run.status, ==, 0);
-    assert_no_escape ("dump --json's output", run.out);
-    root = parse_json (run.out_text);
+    assert_no_escape ("dump --json's output", run.out_bytes);
+    root = test_parse_json (run.out);
     entry = json_array_get_object_element (json_node_get_array (root), 0);
     g_assert_cmpstr (json_object_get_string_member (entry, "id"), ==,
                      HOSTILE_ID);
   }
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     /* No helper with that Id on the other bus: the error names it. */
     run_tool (&run, test_bus_get_address (fixture->other_bus), NULL, "load",
               "-i", file, NULL);
     g_assert_cmpint (run.status, ==, 1);
     assert_no_escape ("load's errors", run.err_bytes);
-    assert_has (run.err, "evil\\x1b]0;pwned\\x07\\x0afake");
+    test_assert_has (run.err, "evil\\x1b]0;pwned\\x07\\x0afake");
     g_assert_cmpuint (count_lines (run.err), ==, 1);
   }
 }
@@ -1628,7 +1452,7 @@ test_bus_dies (Fixture       *fixture,
   g_autofree char *file = g_build_filename (fixture->dir, "state.blob", NULL);
   const char *const args[] = { "--timeout", "20000", "save", "-o", file,
                                NULL };
-  g_auto(ToolRun) run = { 0, };
+  g_auto(TestToolRun) run = { 0, };
   g_autoptr(GSubprocess) process = NULL;
   gint64 started = g_get_monotonic_time ();
 
@@ -1638,10 +1462,10 @@ test_bus_dies (Fixture       *fixture,
   finish_tool (&run, process, NULL, started);
   g_assert_cmpint (run.status, ==, 1);
   g_assert_cmpint (run.elapsed_msec, <, 10000);
-  assert_has (run.err, "the bus went away, not the helper");
-  assert_lacks (run.err, "did not answer");
-  assert_lacks (run.err, "Save failed");
-  assert_lacks (run.err, "Saved");
+  test_assert_has (run.err, "the bus went away, not the helper");
+  test_assert_lacks (run.err, "did not answer");
+  test_assert_lacks (run.err, "Save failed");
+  test_assert_lacks (run.err, "Saved");
   g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
 }
 
@@ -1658,36 +1482,36 @@ test_stopped_bus (Fixture       *fixture,
   g_free (start_counter (fixture, fixture->bus, "alpha", FALSE, NULL));
   g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, address, NULL, "--timeout", "500", "list", NULL);
     g_assert_cmpint (run.status, ==, 1);
     g_assert_cmpint (run.elapsed_msec, >=, 400);
     g_assert_cmpint (run.elapsed_msec, <, 2500);
-    assert_has (run.err, "did not answer");
-    assert_has (run.err, "bus");
+    test_assert_has (run.err, "did not answer");
+    test_assert_has (run.err, "bus");
   }
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     /* --timeout after the command works as well. */
     run_tool (&run, address, NULL, "save", "--timeout", "500", "-o", file,
               NULL);
     g_assert_cmpint (run.status, ==, 1);
     g_assert_cmpint (run.elapsed_msec, <, 2500);
-    assert_has (run.err, "did not answer");
-    assert_lacks (run.err, "Saved");
+    test_assert_has (run.err, "did not answer");
+    test_assert_lacks (run.err, "Saved");
     g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
   }
   g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
 
   /* Running again, the same bus answers. */
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, address, NULL, "--timeout", "5000", "list", NULL);
     g_assert_cmpint (run.status, ==, 0);
-    assert_has (run.out_text, "alpha");
+    test_assert_has (run.out, "alpha");
   }
 }
 
@@ -1705,29 +1529,29 @@ test_silent_helper (Fixture       *fixture,
 
   g_free (start_counter (fixture, fixture->bus, "beta", FALSE, NULL));
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, address, NULL, "--timeout", "500", "save", NULL);
     g_assert_cmpint (run.status, ==, 1);
     g_assert_cmpint (run.elapsed_msec, <, 3000);
-    assert_has (run.err, "'stuck'");
-    assert_has (run.err, "did not answer");
-    g_assert_cmpuint (g_bytes_get_size (run.out), ==, 0);
+    test_assert_has (run.err, "'stuck'");
+    test_assert_has (run.err, "did not answer");
+    g_assert_cmpuint (g_bytes_get_size (run.out_bytes), ==, 0);
   }
 
   /* A stopped helper answers nothing at all. */
-  alpha_name = start_counter_full (fixture, fixture->other_bus, "alpha",
-                                   FALSE, NULL, &alpha);
+  alpha_name = test_tool_start_counter (fixture, fixture->other_bus, "alpha",
+                                        FALSE, NULL, &alpha);
   g_subprocess_send_signal (alpha, SIGSTOP);
   {
-    g_auto(ToolRun) run = { 0, };
+    g_auto(TestToolRun) run = { 0, };
 
     run_tool (&run, other, NULL, "--timeout", "500", "save", NULL);
     g_subprocess_send_signal (alpha, SIGCONT);
     g_assert_cmpint (run.status, ==, 1);
     g_assert_cmpint (run.elapsed_msec, <, 3000);
-    assert_has (run.err, alpha_name);
-    assert_has (run.err, "did not answer");
+    test_assert_has (run.err, alpha_name);
+    test_assert_has (run.err, "did not answer");
   }
 }
 
@@ -1738,8 +1562,8 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add ("/vmstate1/tool/" path, Fixture, NULL, fixture_setup, func, \
-              fixture_teardown)
+  g_test_add ("/vmstate1/tool/" path, Fixture, NULL, test_tool_fixture_setup, \
+              func, test_tool_fixture_teardown)
 
   ADD ("help", test_help);
   ADD ("usage-errors", test_usage_errors);
