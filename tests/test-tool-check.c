@@ -12,6 +12,7 @@
 
 #include "harness/test-bus.h"
 #include "harness/test-qemu.h"
+#include "harness/test-raw-helper.h"
 #include "harness/test-tool-run.h"
 
 #define MiB (1024 * 1024)
@@ -114,305 +115,22 @@ json_error_kinds (const char *text)
 
 /* Hostile helpers written with bare GDBus, each in a thread of its own */
 
-typedef enum
+static TestRawHelper *
+raw_start (TestBus           *bus,
+           const TestRawSpec *spec)
 {
-  ID_STRING,      /* the Id as given */
-  ID_WRONG_TYPE,  /* an int32 Id */
-  ID_NO_OBJECT,   /* queued, nothing exported */
-  ID_SILENT,      /* never answers anything */
-} IdMode;
-
-typedef enum
-{
-  SAVE_DATA,      /* save_size bytes, after save_delay_msec */
-  SAVE_ERROR,     /* fails with save_error */
-  SAVE_SILENT,    /* never answers */
-} SaveMode;
-
-typedef struct
-{
-  IdMode id_mode;
-  const char *id;
-  SaveMode save_mode;
-  gsize save_size;
-  guint save_delay_msec;
-  const char *save_error;
-} RawSpec;
-
-typedef struct
-{
-  RawSpec spec;
-  char *id;
-  char *save_error;
-  GThread *thread;
-  GMainContext *context;
-  GMainLoop *loop;
-  GMutex lock;
-  GCond cond;
-  gboolean ready;
-  char *unique_name;
-  GPtrArray *held;  /* invocations never answered */
-  guint loads;
-} RawHelper;
-
-static const char raw_xml[] =
-  "<node>"
-  "  <interface name='org.qemu.VMState1'>"
-  "    <property name='Id' type='s' access='read'/>"
-  "    <method name='Load'><arg name='data' type='ay' direction='in'/></method>"
-  "    <method name='Save'><arg name='data' type='ay' direction='out'/></method>"
-  "  </interface>"
-  "</node>";
-
-static const char raw_xml_int_id[] =
-  "<node>"
-  "  <interface name='org.qemu.VMState1'>"
-  "    <property name='Id' type='i' access='read'/>"
-  "    <method name='Load'><arg name='data' type='ay' direction='in'/></method>"
-  "    <method name='Save'><arg name='data' type='ay' direction='out'/></method>"
-  "  </interface>"
-  "</node>";
-
-static void
-raw_reply_save (RawHelper             *helper,
-                GDBusMethodInvocation *invocation)
-{
-  g_autofree guint8 *data = g_malloc (MAX (helper->spec.save_size, 1));
-
-  memset (data, 0x5a, helper->spec.save_size);
-  g_dbus_method_invocation_return_value (
-      invocation,
-      g_variant_new ("(@ay)", g_variant_new_fixed_array (
-                                  G_VARIANT_TYPE_BYTE, data,
-                                  helper->spec.save_size, 1)));
+  return test_raw_helper_start (test_bus_get_address (bus), spec);
 }
 
-typedef struct
+static TestRawHelper *
+raw_start_id (TestBus       *bus,
+              TestRawIdMode  mode,
+              const char    *id)
 {
-  RawHelper *helper;
-  GDBusMethodInvocation *invocation;
-} DelayedSave;
-
-static gboolean
-on_delayed_save (gpointer user_data)
-{
-  DelayedSave *delayed = user_data;
-
-  raw_reply_save (delayed->helper, delayed->invocation);
-  g_free (delayed);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-raw_method_call (GDBusConnection       *connection,
-                 const char            *sender,
-                 const char            *object_path,
-                 const char            *interface_name,
-                 const char            *method_name,
-                 GVariant              *parameters,
-                 GDBusMethodInvocation *invocation,
-                 gpointer               user_data)
-{
-  RawHelper *helper = user_data;
-
-  if (g_str_equal (method_name, "Load"))
-    {
-      g_atomic_int_inc (&helper->loads);
-      g_dbus_method_invocation_return_value (invocation, NULL);
-      return;
-    }
-  switch (helper->spec.save_mode)
-    {
-    case SAVE_ERROR:
-      g_dbus_method_invocation_return_dbus_error (invocation,
-                                                  "org.example.Raw.Error",
-                                                  helper->save_error);
-      return;
-    case SAVE_SILENT:
-      g_ptr_array_add (helper->held, invocation);
-      return;
-    case SAVE_DATA:
-      if (helper->spec.save_delay_msec > 0)
-        {
-          DelayedSave *delayed = g_new0 (DelayedSave, 1);
-          GSource *source = g_timeout_source_new (helper->spec.save_delay_msec);
-
-          delayed->helper = helper;
-          delayed->invocation = invocation;
-          g_source_set_callback (source, on_delayed_save, delayed, NULL);
-          g_source_attach (source, helper->context);
-          g_source_unref (source);
-          return;
-        }
-      raw_reply_save (helper, invocation);
-      return;
-    }
-}
-
-static GVariant *
-raw_get_property (GDBusConnection  *connection,
-                  const char       *sender,
-                  const char       *object_path,
-                  const char       *interface_name,
-                  const char       *property_name,
-                  GError          **error,
-                  gpointer          user_data)
-{
-  RawHelper *helper = user_data;
-
-  if (helper->spec.id_mode == ID_WRONG_TYPE)
-    return g_variant_new_int32 (7);
-  return g_variant_new_string (helper->id);
-}
-
-static const GDBusInterfaceVTable raw_vtable = {
-  raw_method_call, raw_get_property, NULL, { 0 }
-};
-
-/* Drops every method call, so that none is ever answered. */
-static GDBusMessage *
-drop_calls (GDBusConnection *connection,
-            GDBusMessage    *message,
-            gboolean         incoming,
-            gpointer         user_data)
-{
-  if (incoming && g_dbus_message_get_message_type (message)
-                      == G_DBUS_MESSAGE_TYPE_METHOD_CALL)
-    {
-      RawHelper *helper = user_data;
-
-      g_mutex_lock (&helper->lock);
-      g_ptr_array_add (helper->held, message);
-      g_mutex_unlock (&helper->lock);
-      return NULL;
-    }
-  return message;
-}
-
-typedef struct
-{
-  RawHelper *helper;
-  const char *address;
-} RawStart;
-
-static gpointer
-raw_thread (gpointer data)
-{
-  RawStart *start = data;
-  RawHelper *helper = start->helper;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusNodeInfo) node = NULL;
-  g_autoptr(GDBusConnection) connection = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  guint registration = 0;
-
-  g_main_context_push_thread_default (helper->context);
-  node = g_dbus_node_info_new_for_xml (helper->spec.id_mode == ID_WRONG_TYPE
-                                           ? raw_xml_int_id : raw_xml,
-                                       &error);
-  g_assert_no_error (error);
-  connection = g_dbus_connection_new_for_address_sync (
-      start->address,
-      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
-          | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-      NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_dbus_connection_set_exit_on_close (connection, FALSE);
-  if (helper->spec.id_mode == ID_STRING || helper->spec.id_mode == ID_WRONG_TYPE)
-    {
-      registration = g_dbus_connection_register_object (
-          connection, VMSTATE1_OBJECT_PATH, node->interfaces[0], &raw_vtable,
-          helper, NULL, &error);
-      g_assert_no_error (error);
-    }
-  /* In the queue, as QEMU's helpers are: no flags. */
-  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus",
-                                       "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "RequestName",
-                                       g_variant_new ("(su)",
-                                                      VMSTATE1_BUS_NAME, 0),
-                                       G_VARIANT_TYPE ("(u)"),
-                                       G_DBUS_CALL_FLAGS_NONE, 5000, NULL,
-                                       &error);
-  g_assert_no_error (error);
-  /* Only now: the RequestName reply had to come in. */
-  if (helper->spec.id_mode == ID_SILENT)
-    g_dbus_connection_add_filter (connection, drop_calls, helper, NULL);
-
-  g_mutex_lock (&helper->lock);
-  helper->unique_name = g_strdup (g_dbus_connection_get_unique_name (
-      connection));
-  helper->ready = TRUE;
-  g_cond_broadcast (&helper->cond);
-  g_mutex_unlock (&helper->lock);
-
-  g_main_loop_run (helper->loop);
-
-  if (registration != 0)
-    g_dbus_connection_unregister_object (connection, registration);
-  g_dbus_connection_close_sync (connection, NULL, NULL);
-  g_main_context_pop_thread_default (helper->context);
-  return NULL;
-}
-
-static RawHelper *
-raw_start (TestBus       *bus,
-           const RawSpec *spec)
-{
-  RawHelper *helper = g_new0 (RawHelper, 1);
-  RawStart start = { helper, test_bus_get_address (bus) };
-
-  helper->spec = *spec;
-  helper->id = g_strdup (spec->id != NULL ? spec->id : "");
-  helper->save_error = g_strdup (spec->save_error != NULL ? spec->save_error
-                                                          : "it failed");
-  helper->context = g_main_context_new ();
-  helper->loop = g_main_loop_new (helper->context, FALSE);
-  helper->held = g_ptr_array_new_with_free_func (g_object_unref);
-  g_mutex_init (&helper->lock);
-  g_cond_init (&helper->cond);
-  helper->thread = g_thread_new ("raw-helper", raw_thread, &start);
-  g_mutex_lock (&helper->lock);
-  while (!helper->ready)
-    g_cond_wait (&helper->cond, &helper->lock);
-  g_mutex_unlock (&helper->lock);
-  return helper;
-}
-
-static RawHelper *
-raw_start_id (TestBus    *bus,
-              IdMode      mode,
-              const char *id)
-{
-  RawSpec spec = { .id_mode = mode, .id = id, .save_size = 1 };
+  TestRawSpec spec = { .id_mode = mode, .id = id, .save_size = 1 };
 
   return raw_start (bus, &spec);
 }
-
-static gboolean
-quit_loop (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-raw_stop (RawHelper *helper)
-{
-  g_main_context_invoke (helper->context, quit_loop, helper->loop);
-  g_thread_join (helper->thread);
-  g_ptr_array_unref (helper->held);
-  g_main_loop_unref (helper->loop);
-  g_main_context_unref (helper->context);
-  g_mutex_clear (&helper->lock);
-  g_cond_clear (&helper->cond);
-  g_free (helper->unique_name);
-  g_free (helper->id);
-  g_free (helper->save_error);
-  g_free (helper);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RawHelper, raw_stop)
 
 /* Counting the ListQueuedOwners calls each peer makes, as the bus sees
  * them: a monitor connection (BecomeMonitor), which only listens. */
@@ -588,16 +306,20 @@ test_check_queue_problems (Fixture       *fixture,
   const char *address = test_bus_get_address (fixture->bus);
   g_autofree char *long_id = g_strnfill (LONG_ID_LEN, 'L');
   g_autofree char *good = start_counter (fixture, "good");
-  g_autoptr(RawHelper) no_object = raw_start_id (fixture->bus, ID_NO_OBJECT,
-                                                 NULL);
-  g_autoptr(RawHelper) wrong_type = raw_start_id (fixture->bus, ID_WRONG_TYPE,
-                                                  NULL);
-  g_autoptr(RawHelper) silent = raw_start_id (fixture->bus, ID_SILENT, NULL);
-  g_autoptr(RawHelper) empty = raw_start_id (fixture->bus, ID_STRING, "");
-  g_autoptr(RawHelper) longer = raw_start_id (fixture->bus, ID_STRING,
-                                              long_id);
-  g_autoptr(RawHelper) dup1 = raw_start_id (fixture->bus, ID_STRING, "dup");
-  g_autoptr(RawHelper) dup2 = raw_start_id (fixture->bus, ID_STRING, "dup");
+  g_autoptr(TestRawHelper) no_object = raw_start_id (
+      fixture->bus, TEST_RAW_ID_NO_OBJECT, NULL);
+  g_autoptr(TestRawHelper) wrong_type = raw_start_id (
+      fixture->bus, TEST_RAW_ID_WRONG_TYPE, NULL);
+  g_autoptr(TestRawHelper) silent = raw_start_id (
+      fixture->bus, TEST_RAW_ID_SILENT, NULL);
+  g_autoptr(TestRawHelper) empty = raw_start_id (
+      fixture->bus, TEST_RAW_ID_STRING, "");
+  g_autoptr(TestRawHelper) longer = raw_start_id (
+      fixture->bus, TEST_RAW_ID_STRING, long_id);
+  g_autoptr(TestRawHelper) dup1 = raw_start_id (
+      fixture->bus, TEST_RAW_ID_STRING, "dup");
+  g_autoptr(TestRawHelper) dup2 = raw_start_id (
+      fixture->bus, TEST_RAW_ID_STRING, "dup");
 
   {
     g_auto(TestToolRun) run = { 0, };
@@ -610,22 +332,22 @@ test_check_queue_problems (Fixture       *fixture,
     test_assert_has (run.out, good);
     for (guint i = 0; i < 2; i++)
       {
-        RawHelper *unreadable = i == 0 ? no_object : wrong_type;
+        TestRawHelper *unreadable = i == 0 ? no_object : wrong_type;
         g_autofree char *line = g_strdup_printf (
             "problem: %s is queued for org.qemu.VMState1 but its Id cannot "
-            "be read", unreadable->unique_name);
+            "be read", test_raw_helper_get_unique_name (unreadable));
 
         test_assert_has (run.out, line);
       }
     test_assert_has (run.out, "its Id is of type 'i', not a string");
     test_assert_has (run.out, "silently NOT migrated");
-    test_assert_has (run.out, silent->unique_name);
+    test_assert_has (run.out, test_raw_helper_get_unique_name (silent));
     test_assert_has (run.out, "did not answer its Id within 500 ms");
     test_assert_has (run.out, "has an empty Id");
     test_assert_has (run.out, "(300 bytes), longer than QEMU's 255 bytes");
     test_assert_has (run.out, "Duplicated VMState Id 'dup'");
-    test_assert_has (run.out, dup1->unique_name);
-    test_assert_has (run.out, dup2->unique_name);
+    test_assert_has (run.out, test_raw_helper_get_unique_name (dup1));
+    test_assert_has (run.out, test_raw_helper_get_unique_name (dup2));
     test_assert_has (run.out, "note: without an id-list");
     test_assert_has (run.out, "To do: ");
   }
@@ -675,24 +397,24 @@ test_check_one_by_one (Fixture       *fixture,
   g_autofree char *long_id = g_strnfill (LONG_ID_LEN, 'L');
   const struct
   {
-    RawSpec spec;
+    TestRawSpec spec;
     gboolean twice;
     const char *kind;
   } cases[] = {
-    { { .id_mode = ID_NO_OBJECT }, FALSE, "unreadable-id" },
-    { { .id_mode = ID_WRONG_TYPE }, FALSE, "unreadable-id" },
-    { { .id_mode = ID_SILENT }, FALSE, "silent-owner" },
-    { { .id_mode = ID_STRING, .id = "" }, FALSE, "invalid-id" },
-    { { .id_mode = ID_STRING, .id = long_id }, FALSE, "invalid-id" },
-    { { .id_mode = ID_STRING, .id = "twin" }, TRUE, "duplicate-id" },
+    { { .id_mode = TEST_RAW_ID_NO_OBJECT }, FALSE, "unreadable-id" },
+    { { .id_mode = TEST_RAW_ID_WRONG_TYPE }, FALSE, "unreadable-id" },
+    { { .id_mode = TEST_RAW_ID_SILENT }, FALSE, "silent-owner" },
+    { { .id_mode = TEST_RAW_ID_STRING, .id = "" }, FALSE, "invalid-id" },
+    { { .id_mode = TEST_RAW_ID_STRING, .id = long_id }, FALSE, "invalid-id" },
+    { { .id_mode = TEST_RAW_ID_STRING, .id = "twin" }, TRUE, "duplicate-id" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(TestBus) bus = NULL;
       g_autoptr(GError) error = NULL;
-      g_autoptr(RawHelper) first = NULL;
-      g_autoptr(RawHelper) second = NULL;
+      g_autoptr(TestRawHelper) first = NULL;
+      g_autoptr(TestRawHelper) second = NULL;
       g_auto(TestToolRun) run = { 0, };
       g_autofree char *kinds = NULL;
 
@@ -715,16 +437,16 @@ test_check_save_problems (Fixture       *fixture,
                           gconstpointer  data)
 {
   const char *address = test_bus_get_address (fixture->bus);
-  const RawSpec specs[] = {
+  const TestRawSpec specs[] = {
     { .id = "fine", .save_size = 10 },
     { .id = "empty", .save_size = 0 },
     { .id = "huge", .save_size = MiB + 1 },
-    { .id = "failing", .save_mode = SAVE_ERROR,
+    { .id = "failing", .save_mode = TEST_RAW_SAVE_ERROR,
       .save_error = "disk on fire" },
     { .id = "slow", .save_size = 5, .save_delay_msec = 400 },
-    { .id = "stuck", .save_mode = SAVE_SILENT },
+    { .id = "stuck", .save_mode = TEST_RAW_SAVE_SILENT },
   };
-  RawHelper *helpers[G_N_ELEMENTS (specs)];
+  TestRawHelper *helpers[G_N_ELEMENTS (specs)];
 
   for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
     helpers[i] = raw_start (fixture->bus, &specs[i]);
@@ -737,7 +459,7 @@ test_check_save_problems (Fixture       *fixture,
     g_assert_cmpint (run.status, ==, 1);
     /* Bounded by the stuck one's timeout. */
     g_assert_cmpint (run.elapsed_msec, <, 5000);
-    test_assert_has (run.out, helpers[0]->unique_name);
+    test_assert_has (run.out, test_raw_helper_get_unique_name (helpers[0]));
     test_assert_has (run.out, "  ok (Save: ");
     test_assert_has (run.out, "the Save of 'empty'");
     test_assert_has (run.out, "returned 0 bytes");
@@ -783,7 +505,7 @@ test_check_save_problems (Fixture       *fixture,
   }
 
   for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
-    raw_stop (helpers[i]);
+    test_raw_helper_stop (helpers[i]);
 }
 
 #define HOSTILE_ID "evil\x1b]0;pwned\x07\nfake"
@@ -793,9 +515,10 @@ static void
 test_check_escapes (Fixture       *fixture,
                     gconstpointer  data)
 {
-  const RawSpec spec = { .id = HOSTILE_ID, .save_mode = SAVE_ERROR,
-                         .save_error = HOSTILE_ERROR };
-  g_autoptr(RawHelper) helper = raw_start (fixture->bus, &spec);
+  const TestRawSpec spec = { .id = HOSTILE_ID,
+                             .save_mode = TEST_RAW_SAVE_ERROR,
+                             .save_error = HOSTILE_ERROR };
+  g_autoptr(TestRawHelper) helper = raw_start (fixture->bus, &spec);
   g_auto(TestToolRun) run = { 0, };
   g_auto(TestToolRun) json = { 0, };
   g_autoptr(JsonNode) root = NULL;
@@ -857,7 +580,7 @@ typedef struct
   Fixture *fixture;
   const char *id;
   gboolean raw;
-  RawHelper *raw_helper;
+  TestRawHelper *raw_helper;
   char *name;
   gint64 ready;
 } LateStart;
@@ -869,9 +592,10 @@ on_late_start (gpointer user_data)
 
   if (late->raw)
     {
-      late->raw_helper = raw_start_id (late->fixture->bus, ID_STRING,
-                                       late->id);
-      late->name = g_strdup (late->raw_helper->unique_name);
+      late->raw_helper = raw_start_id (late->fixture->bus,
+                                       TEST_RAW_ID_STRING, late->id);
+      late->name = g_strdup (
+          test_raw_helper_get_unique_name (late->raw_helper));
     }
   else
     late->name = start_counter (late->fixture, late->id);
@@ -921,7 +645,7 @@ wait_for_late (Fixture  *fixture,
   g_assert_cmpuint (listings, <=, 8);
 
   if (late.raw_helper != NULL)
-    raw_stop (late.raw_helper);
+    test_raw_helper_stop (late.raw_helper);
   g_free (late.name);
 }
 
@@ -1064,7 +788,7 @@ monitor_joins_and_leaves (Fixture  *fixture,
   g_autofree char *alpha_name = NULL;
   g_autofree char *beta_name = NULL;
   g_autofree char *line = NULL;
-  g_autoptr(RawHelper) raw = NULL;
+  g_autoptr(TestRawHelper) raw = NULL;
 
   alpha_name = test_tool_start_counter (fixture, fixture->bus, "alpha", FALSE,
                                        NULL, &alpha);
@@ -1087,9 +811,10 @@ monitor_joins_and_leaves (Fixture  *fixture,
   g_clear_pointer (&line, g_free);
 
   /* A bare helper sends no PropertiesChanged: seen as a new name. */
-  raw = raw_start_id (fixture->bus, ID_STRING, "raw");
+  raw = raw_start_id (fixture->bus, TEST_RAW_ID_STRING, "raw");
   line = next_line (out);
-  assert_event (line, json, "join", "raw", raw->unique_name);
+  assert_event (line, json, "join", "raw",
+                test_raw_helper_get_unique_name (raw));
   g_clear_pointer (&line, g_free);
 
   stop_counter (fixture, beta);
@@ -1345,7 +1070,7 @@ stream_ids (Vmstate1States *states)
 typedef struct
 {
   const char *name;
-  RawSpec helpers[3];
+  TestRawSpec helpers[3];
   const char *id_list;
   gboolean save;
   const char *kind;         /* check's error */
@@ -1359,7 +1084,7 @@ static void
 run_qemu_case (Fixture        *fixture,
                const QemuCase *qcase)
 {
-  RawHelper *src[3] = { NULL, }, *dst[3] = { NULL, };
+  TestRawHelper *src[3] = { NULL, }, *dst[3] = { NULL, };
   g_auto(TestToolRun) run = { 0, };
   g_auto(QemuOutcome) outcome = { 0, };
   g_autofree char *kinds = NULL;
@@ -1369,11 +1094,11 @@ run_qemu_case (Fixture        *fixture,
 
   for (guint i = 0; i < 3; i++)
     {
-      RawSpec twin = { .id = qcase->helpers[i].id, .save_size = 1 };
+      TestRawSpec twin = { .id = qcase->helpers[i].id, .save_size = 1 };
 
       /* The list ends with an all-zero spec. */
       if (qcase->helpers[i].id == NULL
-          && qcase->helpers[i].id_mode == ID_STRING)
+          && qcase->helpers[i].id_mode == TEST_RAW_ID_STRING)
         break;
       src[i] = raw_start (fixture->bus, &qcase->helpers[i]);
       if (qcase->helpers[i].id != NULL)
@@ -1447,9 +1172,9 @@ run_qemu_case (Fixture        *fixture,
   for (guint i = 0; i < 3; i++)
     {
       if (src[i] != NULL)
-        raw_stop (src[i]);
+        test_raw_helper_stop (src[i]);
       if (dst[i] != NULL)
-        raw_stop (dst[i]);
+        test_raw_helper_stop (dst[i]);
     }
 }
 
@@ -1477,7 +1202,7 @@ static const QemuCase qemu_cases[] = {
     NULL, TRUE, "state-too-large", TRUE, FALSE, "Too large vmstate data to save",
     NULL },
   { "failing Save",
-    { { .id = "failing", .save_mode = SAVE_ERROR,
+    { { .id = "failing", .save_mode = TEST_RAW_SAVE_ERROR,
         .save_error = "disk on fire" } },
     NULL, TRUE, "save-failed", TRUE, FALSE, "disk on fire", NULL },
   { "empty Id",
@@ -1487,8 +1212,8 @@ static const QemuCase qemu_cases[] = {
     { { .id = LONG_ID_300, .save_size = 1 } },
     NULL, FALSE, "invalid-id", FALSE, FALSE, "is invalid", NULL },
   { "unreadable Id",
-    { { .id = "good", .save_size = 3 }, { .id_mode = ID_NO_OBJECT },
-      { .id_mode = ID_WRONG_TYPE } },
+    { { .id = "good", .save_size = 3 }, { .id_mode = TEST_RAW_ID_NO_OBJECT },
+      { .id_mode = TEST_RAW_ID_WRONG_TYPE } },
     NULL, FALSE, "unreadable-id unreadable-id", TRUE, TRUE,
     "VMState Id property is missing", "good" },
 };

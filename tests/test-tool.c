@@ -14,6 +14,7 @@
 #include <vmstate1.h>
 
 #include "harness/test-bus.h"
+#include "harness/test-raw-helper.h"
 #include "harness/test-tool-run.h"
 
 /* A whole migration stream that QEMU 7.2 wrote ("migrate exec:cat >
@@ -322,189 +323,21 @@ read_file (const char *path)
  * runs while the test's main thread waits for it): whatever Id it is
  * told, and a Save that fails with @save_error or, if NULL, never
  * answers. */
-typedef struct
-{
-  char *address;
-  char *id;
-  char *save_error;
-  GThread *thread;
-  GMainContext *context;
-  GMainLoop *loop;
-  GMutex lock;
-  GCond cond;
-  gboolean ready;
-  gboolean save_called;
-  char *unique_name;
-  GPtrArray *held;  /* invocations never answered */
-} RawHelper;
-
-static const char raw_helper_xml[] =
-  "<node>"
-  "  <interface name='org.qemu.VMState1'>"
-  "    <property name='Id' type='s' access='read'/>"
-  "    <method name='Load'><arg name='data' type='ay' direction='in'/></method>"
-  "    <method name='Save'><arg name='data' type='ay' direction='out'/></method>"
-  "  </interface>"
-  "</node>";
-
-static void
-raw_helper_method_call (GDBusConnection       *connection,
-                        const char            *sender,
-                        const char            *object_path,
-                        const char            *interface_name,
-                        const char            *method_name,
-                        GVariant              *parameters,
-                        GDBusMethodInvocation *invocation,
-                        gpointer               user_data)
-{
-  RawHelper *helper = user_data;
-
-  g_mutex_lock (&helper->lock);
-  if (g_str_equal (method_name, "Save"))
-    helper->save_called = TRUE;
-  g_cond_broadcast (&helper->cond);
-  g_mutex_unlock (&helper->lock);
-
-  if (helper->save_error != NULL)
-    g_dbus_method_invocation_return_dbus_error (invocation,
-                                                "org.example.Hostile.Error",
-                                                helper->save_error);
-  else
-    g_ptr_array_add (helper->held, invocation);
-}
-
-static GVariant *
-raw_helper_get_property (GDBusConnection  *connection,
-                         const char       *sender,
-                         const char       *object_path,
-                         const char       *interface_name,
-                         const char       *property_name,
-                         GError          **error,
-                         gpointer          user_data)
-{
-  RawHelper *helper = user_data;
-
-  return g_variant_new_string (helper->id);
-}
-
-static const GDBusInterfaceVTable raw_helper_vtable = {
-  raw_helper_method_call, raw_helper_get_property, NULL, { 0 }
-};
-
-static gpointer
-raw_helper_thread (gpointer data)
-{
-  RawHelper *helper = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusNodeInfo) node = NULL;
-  g_autoptr(GDBusConnection) connection = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  guint registration;
-
-  g_main_context_push_thread_default (helper->context);
-  node = g_dbus_node_info_new_for_xml (raw_helper_xml, &error);
-  g_assert_no_error (error);
-  connection = g_dbus_connection_new_for_address_sync (
-      helper->address,
-      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
-          | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-      NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_dbus_connection_set_exit_on_close (connection, FALSE);
-  registration = g_dbus_connection_register_object (
-      connection, VMSTATE1_OBJECT_PATH, node->interfaces[0],
-      &raw_helper_vtable, helper, NULL, &error);
-  g_assert_no_error (error);
-  /* In the queue, as QEMU's helpers are: no flags. */
-  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus",
-                                       "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "RequestName",
-                                       g_variant_new ("(su)",
-                                                      VMSTATE1_BUS_NAME, 0),
-                                       G_VARIANT_TYPE ("(u)"),
-                                       G_DBUS_CALL_FLAGS_NONE, 5000, NULL,
-                                       &error);
-  g_assert_no_error (error);
-
-  g_mutex_lock (&helper->lock);
-  helper->unique_name = g_strdup (g_dbus_connection_get_unique_name (
-      connection));
-  helper->ready = TRUE;
-  g_cond_broadcast (&helper->cond);
-  g_mutex_unlock (&helper->lock);
-
-  g_main_loop_run (helper->loop);
-
-  g_dbus_connection_unregister_object (connection, registration);
-  g_ptr_array_set_size (helper->held, 0);
-  g_main_context_pop_thread_default (helper->context);
-  return NULL;
-}
-
-static RawHelper *
+static TestRawHelper *
 raw_helper_start (const char *address,
                   const char *id,
                   const char *save_error)
 {
-  RawHelper *helper = g_new0 (RawHelper, 1);
+  TestRawSpec spec = {
+    .id = id,
+    .save_mode = save_error != NULL ? TEST_RAW_SAVE_ERROR
+                                    : TEST_RAW_SAVE_SILENT,
+    .error_name = "org.example.Hostile.Error",
+    .save_error = save_error,
+  };
 
-  helper->address = g_strdup (address);
-  helper->id = g_strdup (id);
-  helper->save_error = g_strdup (save_error);
-  helper->context = g_main_context_new ();
-  helper->loop = g_main_loop_new (helper->context, FALSE);
-  helper->held = g_ptr_array_new_with_free_func (g_object_unref);
-  g_mutex_init (&helper->lock);
-  g_cond_init (&helper->cond);
-  helper->thread = g_thread_new ("raw-helper", raw_helper_thread, helper);
-  g_mutex_lock (&helper->lock);
-  while (!helper->ready)
-    g_cond_wait (&helper->cond, &helper->lock);
-  g_mutex_unlock (&helper->lock);
-  return helper;
+  return test_raw_helper_start (address, &spec);
 }
-
-/* Waits at most 10 s for a Save to reach the helper. */
-static gboolean
-raw_helper_wait_save (RawHelper *helper)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
-  gboolean called;
-
-  g_mutex_lock (&helper->lock);
-  while (!helper->save_called
-         && g_cond_wait_until (&helper->cond, &helper->lock, deadline))
-    ;
-  called = helper->save_called;
-  g_mutex_unlock (&helper->lock);
-  return called;
-}
-
-static gboolean
-quit_loop (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-raw_helper_stop (RawHelper *helper)
-{
-  g_main_context_invoke (helper->context, quit_loop, helper->loop);
-  g_thread_join (helper->thread);
-  g_ptr_array_unref (helper->held);
-  g_main_loop_unref (helper->loop);
-  g_main_context_unref (helper->context);
-  g_mutex_clear (&helper->lock);
-  g_cond_clear (&helper->cond);
-  g_free (helper->unique_name);
-  g_free (helper->address);
-  g_free (helper->id);
-  g_free (helper->save_error);
-  g_free (helper);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RawHelper, raw_helper_stop)
 
 /* The blob of 'alpha' and 'beta' at 0, as counter helpers save it. */
 static GBytes *
@@ -1294,8 +1127,8 @@ test_output_directory (Fixture       *fixture,
                        gconstpointer  data)
 {
   const char *address = test_bus_get_address (fixture->bus);
-  g_autoptr(RawHelper) helper = raw_helper_start (address, "quiet",
-                                                  "not to be called");
+  g_autoptr(TestRawHelper) helper = raw_helper_start (address, "quiet",
+                                                      "not to be called");
   g_autofree char *dir = g_build_filename (fixture->dir, "dir", NULL);
   g_autofree char *in_missing = g_build_filename (fixture->dir, "no", "file",
                                                   NULL);
@@ -1323,7 +1156,7 @@ test_output_directory (Fixture       *fixture,
   }
 
   /* Neither called the helper: a bad -o fails before any Save. */
-  g_assert_false (helper->save_called);
+  g_assert_cmpuint (test_raw_helper_get_saves (helper), ==, 0);
 }
 
 /* Terminal injection: Ids and messages from peers, Ids from files */
@@ -1346,8 +1179,8 @@ test_hostile_peer (Fixture       *fixture,
                    gconstpointer  data)
 {
   const char *address = test_bus_get_address (fixture->bus);
-  g_autoptr(RawHelper) helper = raw_helper_start (address, HOSTILE_ID,
-                                                  HOSTILE_ERROR);
+  g_autoptr(TestRawHelper) helper = raw_helper_start (address, HOSTILE_ID,
+                                                      HOSTILE_ERROR);
   g_autofree char *file = g_build_filename (fixture->dir, "evil.blob", NULL);
 
   {
@@ -1360,7 +1193,7 @@ test_hostile_peer (Fixture       *fixture,
     assert_no_escape ("list's errors", run.err_bytes);
     /* One line: a newline in an Id cannot forge another. */
     line = g_strdup_printf ("evil\\x1b]0;pwned\\x07\\x0afake  %s\n",
-                            helper->unique_name);
+                            test_raw_helper_get_unique_name (helper));
     g_assert_cmpstr (run.out, ==, line);
   }
 
@@ -1448,7 +1281,7 @@ test_bus_dies (Fixture       *fixture,
                gconstpointer  data)
 {
   const char *address = test_bus_get_address (fixture->bus);
-  g_autoptr(RawHelper) helper = raw_helper_start (address, "stuck", NULL);
+  g_autoptr(TestRawHelper) helper = raw_helper_start (address, "stuck", NULL);
   g_autofree char *file = g_build_filename (fixture->dir, "state.blob", NULL);
   const char *const args[] = { "--timeout", "20000", "save", "-o", file,
                                NULL };
@@ -1457,7 +1290,7 @@ test_bus_dies (Fixture       *fixture,
   gint64 started = g_get_monotonic_time ();
 
   process = spawn_toolv (address, NULL, args);
-  g_assert_true (raw_helper_wait_save (helper));
+  g_assert_true (test_raw_helper_wait_save (helper, 10000));
   test_bus_kill (fixture->bus);
   finish_tool (&run, process, NULL, started);
   g_assert_cmpint (run.status, ==, 1);
@@ -1523,7 +1356,7 @@ test_silent_helper (Fixture       *fixture,
 {
   const char *address = test_bus_get_address (fixture->bus);
   const char *other = test_bus_get_address (fixture->other_bus);
-  g_autoptr(RawHelper) helper = raw_helper_start (address, "stuck", NULL);
+  g_autoptr(TestRawHelper) helper = raw_helper_start (address, "stuck", NULL);
   GSubprocess *alpha = NULL;
   g_autofree char *alpha_name = NULL;
 

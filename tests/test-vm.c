@@ -16,6 +16,7 @@
 #include <vmstate1.h>
 
 #include "harness/test-bus.h"
+#include "harness/test-raw-helper.h"
 #include "harness/test-recorder.h"
 
 #define MiB (1024 * 1024)
@@ -355,191 +356,33 @@ start_gated_helper (Fixture    *fixture,
 
 /* A helper written by hand, to be what the library would refuse to
  * export: an empty or overlong Id, a duplicate, an empty state, a
- * foreign error, a process that leaves the bus in the middle of Save. */
-typedef enum
+ * foreign error, a process that leaves the bus in the middle of Save. It
+ * lives on this thread's main context; @id NULL: reading the Id fails;
+ * @state (taken; NULL: the Id's bytes) is what Save returns until a Load
+ * replaces it. */
+static TestRawHelper *
+start_raw_helper (Fixture         *fixture,
+                  TestBus         *bus,
+                  const char      *id,
+                  TestRawSaveMode  mode,
+                  GBytes          *state)
 {
-  RAW_ANSWER,
-  RAW_FAIL,
-  RAW_VANISH,
-} RawMode;
+  g_autoptr(GBytes) saved = state != NULL
+                                ? state
+                                : g_bytes_new (id, id ? strlen (id) : 0);
+  const TestRawSpec spec = {
+    .id_mode = id != NULL ? TEST_RAW_ID_STRING : TEST_RAW_ID_FAILS,
+    .id = id,
+    .save_mode = mode,
+    .state = saved,
+    .error_name = "com.example.Error.Broken",
+    .save_error = "the disk is gone",
+  };
+  TestRawHelper *raw = test_raw_helper_start_here (test_bus_get_address (bus),
+                                                   &spec);
 
-typedef struct
-{
-  GDBusConnection *connection;
-  guint object_id;
-  char *id;            /* NULL: reading the Id fails */
-  RawMode mode;
-  GBytes *state;
-  guint saves;
-  guint loads;
-} RawHelper;
-
-static const char raw_xml[] =
-  "<node>"
-  "  <interface name='org.qemu.VMState1'>"
-  "    <property name='Id' type='s' access='read'/>"
-  "    <method name='Load'><arg name='data' type='ay' direction='in'/></method>"
-  "    <method name='Save'><arg name='data' type='ay' direction='out'/></method>"
-  "  </interface>"
-  "</node>";
-
-static void
-raw_method_call (GDBusConnection       *connection,
-                 const char            *sender,
-                 const char            *object_path,
-                 const char            *interface_name,
-                 const char            *method_name,
-                 GVariant              *parameters,
-                 GDBusMethodInvocation *invocation,
-                 gpointer               user_data)
-{
-  RawHelper *raw = user_data;
-
-  if (g_str_equal (method_name, "Load"))
-    {
-      g_autoptr(GVariant) array = g_variant_get_child_value (parameters, 0);
-
-      raw->loads++;
-      g_clear_pointer (&raw->state, g_bytes_unref);
-      raw->state = g_variant_get_data_as_bytes (array);
-      g_dbus_method_invocation_return_value (invocation, NULL);
-      return;
-    }
-
-  raw->saves++;
-  switch (raw->mode)
-    {
-    case RAW_ANSWER:
-      {
-        GVariant *array = g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING,
-                                                    raw->state, TRUE);
-        g_dbus_method_invocation_return_value (invocation,
-                                               g_variant_new_tuple (&array, 1));
-      }
-      break;
-    case RAW_FAIL:
-      g_dbus_method_invocation_return_dbus_error (invocation,
-                                                  "com.example.Error.Broken",
-                                                  "the disk is gone");
-      break;
-    case RAW_VANISH:
-      /* Gone without an answer, as a crashing process would be. */
-      g_dbus_connection_close_sync (connection, NULL, NULL);
-      g_object_unref (invocation);
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static GVariant *
-raw_get_property (GDBusConnection  *connection,
-                  const char       *sender,
-                  const char       *object_path,
-                  const char       *interface_name,
-                  const char       *property_name,
-                  GError          **error,
-                  gpointer          user_data)
-{
-  RawHelper *raw = user_data;
-
-  if (raw->id == NULL)
-    {
-      g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_FAILED,
-                           "no Id today");
-      return NULL;
-    }
-  return g_variant_new_string (raw->id);
-}
-
-static const GDBusInterfaceVTable raw_vtable = {
-  .method_call = raw_method_call,
-  .get_property = raw_get_property,
-};
-
-static void
-raw_helper_free (gpointer data)
-{
-  RawHelper *raw = data;
-
-  g_dbus_connection_unregister_object (raw->connection, raw->object_id);
-  g_dbus_connection_close_sync (raw->connection, NULL, NULL);
-  g_object_unref (raw->connection);
-  g_clear_pointer (&raw->state, g_bytes_unref);
-  g_free (raw->id);
-  g_free (raw);
-}
-
-static RawHelper *
-start_raw_helper (Fixture    *fixture,
-                  TestBus    *bus,
-                  const char *id,
-                  RawMode     mode,
-                  GBytes     *state)
-{
-  g_autoptr(GDBusNodeInfo) node = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  RawHelper *raw = g_new0 (RawHelper, 1);
-
-  raw->id = g_strdup (id);
-  raw->mode = mode;
-  raw->state = state != NULL ? state : g_bytes_new (id, id ? strlen (id) : 0);
-  raw->connection = vmstate1_connect (test_bus_get_address (bus), NULL,
-                                      &error);
-  g_assert_no_error (error);
-  node = g_dbus_node_info_new_for_xml (raw_xml, &error);
-  g_assert_no_error (error);
-  raw->object_id = g_dbus_connection_register_object (
-      raw->connection, VMSTATE1_OBJECT_PATH, node->interfaces[0], &raw_vtable,
-      raw, NULL, &error);
-  g_assert_no_error (error);
-  /* The bus answers this one itself: blocking is fine. */
-  reply = g_dbus_connection_call_sync (
-      raw->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-      "org.freedesktop.DBus", "RequestName",
-      g_variant_new ("(su)", VMSTATE1_BUS_NAME, 0), G_VARIANT_TYPE ("(u)"),
-      G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
-  g_assert_no_error (error);
-  fixture_defer (fixture, raw_helper_free, raw);
+  fixture_defer (fixture, (GDestroyNotify) test_raw_helper_stop, raw);
   return raw;
-}
-
-/* A round trip to the bus on @connection: whatever it sent before has
- * been routed by the bus once this returns. */
-static void
-bus_round_trip (GDBusConnection *connection)
-{
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-
-  reply = g_dbus_connection_call_sync (
-      connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-      "org.freedesktop.DBus", "GetId", NULL, G_VARIANT_TYPE ("(s)"),
-      G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
-  g_assert_no_error (error);
-}
-
-/* A raw helper that changes its Id says so, as the D-Bus specification
- * asks of a property that changes. */
-static void
-raw_helper_set_id (RawHelper  *raw,
-                   const char *id)
-{
-  g_autoptr(GError) error = NULL;
-  GVariantBuilder changed;
-
-  g_free (raw->id);
-  raw->id = g_strdup (id);
-  g_variant_builder_init (&changed, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&changed, "{sv}", "Id", g_variant_new_string (id));
-  g_dbus_connection_emit_signal (
-      raw->connection, NULL, VMSTATE1_OBJECT_PATH,
-      "org.freedesktop.DBus.Properties", "PropertiesChanged",
-      g_variant_new ("(sa{sv}as)", VMSTATE1_INTERFACE, &changed, NULL),
-      &error);
-  g_assert_no_error (error);
-  bus_round_trip (raw->connection);
 }
 
 /* The Vm, driven from this thread's main context. */
@@ -997,14 +840,15 @@ test_empty_state (Fixture       *fixture,
 {
   TestState *loaded = start_helper (fixture, fixture->destination, "empty",
                                     g_bytes_new_static ("old", 3));
-  RawHelper *raw = start_raw_helper (fixture, fixture->source, "empty",
-                                     RAW_ANSWER, g_bytes_new (NULL, 0));
+  TestRawHelper *raw = start_raw_helper (fixture, fixture->source, "empty",
+                                         TEST_RAW_SAVE_DATA,
+                                         g_bytes_new (NULL, 0));
   g_autoptr(Vmstate1States) states = NULL;
   g_autoptr(GError) error = NULL;
 
   states = save (fixture->source_vm, NULL, -1, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (raw->saves, ==, 1);
+  g_assert_cmpuint (test_raw_helper_get_saves (raw), ==, 1);
   g_assert_nonnull (vmstate1_states_lookup (states, "empty"));
   g_assert_cmpuint (g_bytes_get_size (vmstate1_states_lookup (states, "empty")),
                     ==, 0);
@@ -1024,13 +868,14 @@ test_list_helpers (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   Vmstate1Helper *one = vmstate1_helper_new ("one", &error);
   TestGatedHelper *gated;
-  RawHelper *raw;
+  TestRawHelper *raw;
 
   g_assert_no_error (error);
   export_helper (fixture, fixture->source, one);
   gated = start_gated_helper (fixture, fixture->source, "two",
                               gate_new (fixture, 1));
-  raw = start_raw_helper (fixture, fixture->source, "three", RAW_ANSWER, NULL);
+  raw = start_raw_helper (fixture, fixture->source, "three",
+                          TEST_RAW_SAVE_DATA, NULL);
 
   /* In the order of the queue, which is the order they came in. */
   helpers = list_helpers (fixture->source_vm, NULL, &error);
@@ -1045,9 +890,9 @@ test_list_helpers (Fixture       *fixture,
   g_assert_cmpstr (vmstate1_helper_info_get_id (helpers->pdata[2]), ==,
                    "three");
   g_assert_cmpstr (vmstate1_helper_info_get_unique_name (helpers->pdata[2]),
-                   ==, g_dbus_connection_get_unique_name (raw->connection));
+                   ==, test_raw_helper_get_unique_name (raw));
   /* Listing calls no Save. */
-  g_assert_cmpuint (raw->saves, ==, 0);
+  g_assert_cmpuint (test_raw_helper_get_saves (raw), ==, 0);
   g_clear_pointer (&helpers, g_ptr_array_unref);
 
   /* With an id-list, the helpers that would take part. */
@@ -1156,12 +1001,12 @@ test_duplicate_on_bus (Fixture       *fixture,
                        gconstpointer  data)
 {
   const char * const others[] = { "other", NULL };
-  RawHelper *first = start_raw_helper (fixture, fixture->source, "dup",
-                                       RAW_ANSWER, NULL);
-  RawHelper *second = start_raw_helper (fixture, fixture->source, "dup",
-                                        RAW_ANSWER, NULL);
-  RawHelper *other = start_raw_helper (fixture, fixture->source, "other",
-                                       RAW_ANSWER, NULL);
+  TestRawHelper *first = start_raw_helper (fixture, fixture->source, "dup",
+                                           TEST_RAW_SAVE_DATA, NULL);
+  TestRawHelper *second = start_raw_helper (fixture, fixture->source, "dup",
+                                            TEST_RAW_SAVE_DATA, NULL);
+  TestRawHelper *other = start_raw_helper (fixture, fixture->source, "other",
+                                           TEST_RAW_SAVE_DATA, NULL);
   g_autoptr(Vmstate1States) states = NULL;
   g_autoptr(GPtrArray) helpers = NULL;
   g_autoptr(GError) error = NULL;
@@ -1170,11 +1015,11 @@ test_duplicate_on_bus (Fixture       *fixture,
   g_assert_null (states);
   g_assert_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_DUPLICATE_ID);
   assert_message_has (error, "Id 'dup'");
-  assert_message_has (error,
-                      g_dbus_connection_get_unique_name (first->connection));
-  assert_message_has (error,
-                      g_dbus_connection_get_unique_name (second->connection));
-  g_assert_cmpuint (first->saves + second->saves + other->saves, ==, 0);
+  assert_message_has (error, test_raw_helper_get_unique_name (first));
+  assert_message_has (error, test_raw_helper_get_unique_name (second));
+  g_assert_cmpuint (test_raw_helper_get_saves (first)
+                    + test_raw_helper_get_saves (second)
+                    + test_raw_helper_get_saves (other), ==, 0);
   g_clear_error (&error);
 
   /* Known now, still refused. */
@@ -1186,12 +1031,13 @@ test_duplicate_on_bus (Fixture       *fixture,
   /* Helpers left out by the id-list do not count. */
   states = save (fixture->source_vm, others, -1, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (other->saves, ==, 1);
-  g_assert_cmpuint (first->saves + second->saves, ==, 0);
+  g_assert_cmpuint (test_raw_helper_get_saves (other), ==, 1);
+  g_assert_cmpuint (test_raw_helper_get_saves (first)
+                    + test_raw_helper_get_saves (second), ==, 0);
   g_clear_pointer (&states, vmstate1_states_unref);
 
   /* One of them takes another Id, and says so: no duplicate any more. */
-  raw_helper_set_id (second, "dup2");
+  test_raw_helper_set_id (second, "dup2");
   states = save (fixture->source_vm, NULL, -1, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (vmstate1_states_get_length (states), ==, 3);
@@ -1204,19 +1050,19 @@ test_invalid_id_on_bus (Fixture       *fixture,
 {
   const char * const good[] = { "good", NULL };
   g_autofree char *long_id = g_strnfill (VMSTATE1_ID_MAX_LEN + 1, 'x');
-  RawHelper *empty, *overlong, *fine;
+  TestRawHelper *empty, *overlong, *fine;
   g_autoptr(Vmstate1States) states = NULL;
   g_autoptr(GError) error = NULL;
 
-  fine = start_raw_helper (fixture, fixture->source, "good", RAW_ANSWER,
-                           NULL);
-  empty = start_raw_helper (fixture, fixture->source, "", RAW_ANSWER,
+  fine = start_raw_helper (fixture, fixture->source, "good",
+                           TEST_RAW_SAVE_DATA, NULL);
+  empty = start_raw_helper (fixture, fixture->source, "", TEST_RAW_SAVE_DATA,
                             g_bytes_new_static ("x", 1));
   states = save (fixture->source_vm, NULL, -1, NULL, &error);
   g_assert_null (states);
   g_assert_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_INVALID_ID);
   assert_message_has (error,
-                      g_dbus_connection_get_unique_name (empty->connection));
+                      test_raw_helper_get_unique_name (empty));
   assert_message_has (error, "empty");
   g_clear_error (&error);
 
@@ -1224,19 +1070,20 @@ test_invalid_id_on_bus (Fixture       *fixture,
   states = save (fixture->source_vm, good, -1, NULL, &error);
   g_assert_no_error (error);
   g_clear_pointer (&states, vmstate1_states_unref);
-  g_assert_cmpuint (fine->saves, ==, 1);
+  g_assert_cmpuint (test_raw_helper_get_saves (fine), ==, 1);
 
-  raw_helper_set_id (empty, "fixed");
-  overlong = start_raw_helper (fixture, fixture->source, long_id, RAW_ANSWER,
+  test_raw_helper_set_id (empty, "fixed");
+  overlong = start_raw_helper (fixture, fixture->source, long_id,
+                               TEST_RAW_SAVE_DATA,
                                g_bytes_new_static ("x", 1));
   states = save (fixture->source_vm, NULL, -1, NULL, &error);
   g_assert_null (states);
   g_assert_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_INVALID_ID);
   assert_message_has (error,
-                      g_dbus_connection_get_unique_name (overlong->connection));
+                      test_raw_helper_get_unique_name (overlong));
   assert_message_has (error, "256 bytes");
-  g_assert_cmpuint (overlong->saves, ==, 0);
-  g_assert_cmpuint (empty->saves, ==, 0);
+  g_assert_cmpuint (test_raw_helper_get_saves (overlong), ==, 0);
+  g_assert_cmpuint (test_raw_helper_get_saves (empty), ==, 0);
 }
 
 static void
@@ -1245,11 +1092,12 @@ test_unreadable_id (Fixture       *fixture,
 {
   const char * const good[] = { "good", NULL };
   const char * const missing[] = { "good", "lost", NULL };
-  RawHelper *fine = start_raw_helper (fixture, fixture->source, "good",
-                                      RAW_ANSWER, NULL);
-  RawHelper *mute = start_raw_helper (fixture, fixture->source, NULL,
-                                      RAW_ANSWER, g_bytes_new_static ("x", 1));
-  const char *mute_name = g_dbus_connection_get_unique_name (mute->connection);
+  TestRawHelper *fine = start_raw_helper (fixture, fixture->source, "good",
+                                          TEST_RAW_SAVE_DATA, NULL);
+  TestRawHelper *mute = start_raw_helper (fixture, fixture->source, NULL,
+                                          TEST_RAW_SAVE_DATA,
+                                          g_bytes_new_static ("x", 1));
+  const char *mute_name = test_raw_helper_get_unique_name (mute);
   g_autoptr(Vmstate1States) states = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -1258,13 +1106,13 @@ test_unreadable_id (Fixture       *fixture,
   g_assert_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_FAILED);
   assert_message_has (error, mute_name);
   assert_message_has (error, "no Id today");
-  g_assert_cmpuint (fine->saves, ==, 0);
+  g_assert_cmpuint (test_raw_helper_get_saves (fine), ==, 0);
   g_clear_error (&error);
 
   /* With an id-list it cannot be one of the listed... */
   states = save (fixture->source_vm, good, -1, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (fine->saves, ==, 1);
+  g_assert_cmpuint (test_raw_helper_get_saves (fine), ==, 1);
   g_clear_pointer (&states, vmstate1_states_unref);
 
   /* ...unless a listed Id is missing: then it is named as a suspect. */
@@ -1273,7 +1121,7 @@ test_unreadable_id (Fixture       *fixture,
   g_assert_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_MISSING_ID);
   assert_message_has (error, "'lost'");
   assert_message_has (error, mute_name);
-  g_assert_cmpuint (mute->saves, ==, 0);
+  g_assert_cmpuint (test_raw_helper_get_saves (mute), ==, 0);
 }
 
 /* Failures of one helper: the whole save fails, naming it; nothing
@@ -1324,8 +1172,8 @@ static void
 test_save_fails_foreign (Fixture       *fixture,
                          gconstpointer  data)
 {
-  RawHelper *raw = start_raw_helper (fixture, fixture->source, "raw",
-                                     RAW_FAIL, NULL);
+  TestRawHelper *raw = start_raw_helper (fixture, fixture->source, "raw",
+                                         TEST_RAW_SAVE_ERROR, NULL);
   g_autoptr(Vmstate1States) states = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *expected = NULL;
@@ -1335,9 +1183,9 @@ test_save_fails_foreign (Fixture       *fixture,
   g_assert_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_SAVE_FAILED);
   expected = g_strdup_printf (
       "Id 'raw': helper %s: Save failed: the disk is gone",
-      g_dbus_connection_get_unique_name (raw->connection));
+      test_raw_helper_get_unique_name (raw));
   g_assert_cmpstr (error->message, ==, expected);
-  g_assert_cmpuint (raw->saves, ==, 1);
+  g_assert_cmpuint (test_raw_helper_get_saves (raw), ==, 1);
 }
 
 /* A peer's words reach the caller with their control characters
@@ -1366,8 +1214,9 @@ static void
 test_save_too_large (Fixture       *fixture,
                      gconstpointer  data)
 {
-  RawHelper *raw = start_raw_helper (fixture, fixture->source, "huge",
-                                     RAW_ANSWER, random_bytes (MiB + 1));
+  TestRawHelper *raw = start_raw_helper (fixture, fixture->source, "huge",
+                                         TEST_RAW_SAVE_DATA,
+                                         random_bytes (MiB + 1));
   g_autoptr(Vmstate1States) states = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -1376,7 +1225,7 @@ test_save_too_large (Fixture       *fixture,
   g_assert_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_TOO_LARGE);
   assert_message_has (error, "'huge'");
   assert_message_has (error, "1048577");
-  g_assert_cmpuint (raw->saves, ==, 1);
+  g_assert_cmpuint (test_raw_helper_get_saves (raw), ==, 1);
 }
 
 static void
@@ -1405,8 +1254,8 @@ static void
 test_save_vanishes (Fixture       *fixture,
                     gconstpointer  data)
 {
-  RawHelper *raw = start_raw_helper (fixture, fixture->source, "gone",
-                                     RAW_VANISH, NULL);
+  TestRawHelper *raw = start_raw_helper (fixture, fixture->source, "gone",
+                                         TEST_RAW_SAVE_VANISH, NULL);
   g_autoptr(Vmstate1States) states = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -1415,7 +1264,7 @@ test_save_vanishes (Fixture       *fixture,
   g_assert_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_SAVE_FAILED);
   assert_message_has (error, "Id 'gone'");
   assert_message_has (error, "left the bus");
-  g_assert_cmpuint (raw->saves, ==, 1);
+  g_assert_cmpuint (test_raw_helper_get_saves (raw), ==, 1);
 
   /* It is gone from the Vm's knowledge too. */
   g_clear_error (&error);
@@ -1958,7 +1807,7 @@ flipper_wait (Flipper *flipper,
   g_assert_cmpuint (flipper->flips, ==, flips);
   g_assert_true (flipper->exported);
   /* Its PropertiesChanged has been routed to the Vm. */
-  bus_round_trip (flipper->connection);
+  test_bus_round_trip (flipper->connection);
 }
 
 /* Issue #10 (b): the same connection re-exports under another Id: the
@@ -2018,7 +1867,7 @@ test_stale_reexport (Fixture       *fixture,
 
   /* Gone from the queue altogether, still on the bus. */
   vmstate1_helper_unexport (flipper->helpers[flipper->current]);
-  bus_round_trip (flipper->connection);
+  test_bus_round_trip (flipper->connection);
   states = save (fixture->source_vm, NULL, -1, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (vmstate1_states_get_length (states), ==, 0);
@@ -2216,7 +2065,7 @@ test_warm_no_id_reads (Fixture       *fixture,
   call_count_reset (count);
 
   vmstate1_helper_unexport (last);
-  bus_round_trip (last_connection);
+  test_bus_round_trip (last_connection);
   saved = save (fixture->source_vm, NULL, -1, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (vmstate1_states_get_length (saved), ==, N);

@@ -232,3 +232,16 @@ test_bus_fixture_teardown (TestBusFixture *fixture,
   g_clear_object (&fixture->caller);
   g_clear_pointer (&fixture->bus, test_bus_free);
 }
+
+void
+test_bus_round_trip (GDBusConnection *connection)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_sync (
+      connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+      "org.freedesktop.DBus", "GetId", NULL, G_VARIANT_TYPE ("(s)"),
+      G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+  g_assert_no_error (error);
+}

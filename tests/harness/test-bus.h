@@ -55,4 +55,8 @@ GVariant   *test_call            (GDBusConnection    *connection,
 gboolean    test_wait_for        (const gboolean *flag,
                                   guint           timeout_msec);
 
+/* A round trip to the bus on @connection: whatever it sent before has
+ * been routed by the bus once this returns. */
+void        test_bus_round_trip  (GDBusConnection    *connection);
+
 G_END_DECLS
