@@ -1206,15 +1206,9 @@ qemu_setup (QemuFixture   *fixture,
             gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *qemu = test_qemu_find_binary ();
 
-  if (qemu == NULL)
-    {
-      if (g_getenv ("CI") != NULL)
-        g_error ("qemu-system-x86_64 not found (Debian: qemu-system-x86)");
-      g_test_skip ("qemu-system-x86_64 not found (Debian: qemu-system-x86)");
-      return;
-    }
+  if (!test_qemu_require ())
+    return;
   fixture->bus = test_bus_new (NULL, &error);
   g_assert_no_error (error);
   fixture->dir = g_dir_make_tmp ("vmstate1-reader-XXXXXX", &error);
@@ -1523,17 +1517,9 @@ int
 main (int    argc,
       char **argv)
 {
-  gboolean qemu = FALSE;
-
   /* --suite=qemu: the real-QEMU tests only. */
-  for (int i = 1; i < argc; i++)
-    if (g_str_equal (argv[i], "--suite=qemu"))
-      {
-        qemu = TRUE;
-        memmove (argv + i, argv + i + 1, (argc - i) * sizeof *argv);
-        argc--;
-        break;
-      }
+  gboolean qemu = test_qemu_take_suite_arg (&argc, argv);
+
   g_test_init (&argc, &argv, NULL);
 
   if (!qemu)

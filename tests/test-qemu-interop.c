@@ -26,16 +26,9 @@ fixture_setup (Fixture       *fixture,
                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *qemu = test_qemu_find_binary ();
 
-  if (qemu == NULL)
-    {
-      /* The test command installs QEMU; in CI a skip is a failure. */
-      if (g_getenv ("CI") != NULL)
-        g_error ("qemu-system-x86_64 not found (Debian: qemu-system-x86)");
-      g_test_skip ("qemu-system-x86_64 not found (Debian: qemu-system-x86)");
-      return;
-    }
+  if (!test_qemu_require ())
+    return;
 
   fixture->src_bus = test_bus_new (NULL, &error);
   g_assert_no_error (error);

@@ -963,19 +963,6 @@ qemu_outcome_clear (QemuOutcome *outcome)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QemuOutcome, qemu_outcome_clear)
 
-static gboolean
-have_qemu (void)
-{
-  g_autofree char *qemu = test_qemu_find_binary ();
-
-  if (qemu != NULL)
-    return TRUE;
-  if (g_getenv ("CI") != NULL)
-    g_error ("qemu-system-x86_64 not found (Debian: qemu-system-x86)");
-  g_test_skip ("qemu-system-x86_64 not found (Debian: qemu-system-x86)");
-  return FALSE;
-}
-
 /* A real migration: QEMU saves the source bus's helpers to a file and,
  * if that completed and @load, another QEMU loads it into the
  * destination bus's helpers. */
@@ -1222,7 +1209,7 @@ static void
 test_qemu_case (Fixture       *fixture,
                 gconstpointer  data)
 {
-  if (!have_qemu ())
+  if (!test_qemu_require ())
     return;
   run_qemu_case (fixture, data);
 }
@@ -1231,17 +1218,9 @@ int
 main (int    argc,
       char **argv)
 {
-  gboolean qemu = FALSE;
-
   /* --suite=qemu: the QEMU cases only (the 'tool-check-qemu' test). */
-  for (int i = 1; i < argc; i++)
-    if (g_str_equal (argv[i], "--suite=qemu"))
-      {
-        qemu = TRUE;
-        memmove (argv + i, argv + i + 1, (argc - i) * sizeof *argv);
-        argc--;
-        break;
-      }
+  gboolean qemu = test_qemu_take_suite_arg (&argc, argv);
+
   g_test_init (&argc, &argv, NULL);
 
   if (qemu)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
 
 #include "test-bus.h"
@@ -30,6 +31,34 @@ test_qemu_find_binary (void)
   if (env != NULL && *env != '\0')
     return g_strdup (env);
   return g_find_program_in_path ("qemu-system-x86_64");
+}
+
+gboolean
+test_qemu_require (void)
+{
+  g_autofree char *qemu = test_qemu_find_binary ();
+
+  if (qemu != NULL)
+    return TRUE;
+  /* The test command installs QEMU; in CI a skip is a failure. */
+  if (g_getenv ("CI") != NULL)
+    g_error ("qemu-system-x86_64 not found (Debian: qemu-system-x86)");
+  g_test_skip ("qemu-system-x86_64 not found (Debian: qemu-system-x86)");
+  return FALSE;
+}
+
+gboolean
+test_qemu_take_suite_arg (int   *argc,
+                          char **argv)
+{
+  for (int i = 1; i < *argc; i++)
+    if (g_str_equal (argv[i], "--suite=qemu"))
+      {
+        memmove (argv + i, argv + i + 1, (*argc - i) * sizeof *argv);
+        (*argc)--;
+        return TRUE;
+      }
+  return FALSE;
 }
 
 static void

@@ -27,6 +27,13 @@ typedef struct
 
 /* The binary: $VMSTATE1_QEMU, else qemu-system-x86_64 from PATH. */
 char        *test_qemu_find_binary   (void);
+/* TRUE if there is one; else the test is skipped (a failure in CI,
+ * where the test command installed QEMU). */
+gboolean     test_qemu_require       (void);
+/* Takes --suite=qemu out of the arguments, before g_test_init(), and
+ * says whether it was there: a test program's real-QEMU tests only. */
+gboolean     test_qemu_take_suite_arg (int   *argc,
+                                       char **argv);
 
 TestQemu    *test_qemu_new           (const TestQemuOptions *options,
                                       GError               **error);
