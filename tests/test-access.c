@@ -178,75 +178,34 @@ test_bus_name (Fixture       *fixture,
   assert_denied (fixture, intruder, "Load");
 }
 
-typedef struct
-{
-  gboolean done;
-  char *out;
-  char *err;
-  GSubprocess *process;
-} Finished;
-
-static void
-on_communicated (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  Finished *finished = user_data;
-
-  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result,
-                                        &finished->out, &finished->err, NULL);
-  finished->done = TRUE;
-}
-
 /* A caller running as another user, as QEMU runs as its own user. */
 static void
 test_other_uid (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autofree char *bus_arg = NULL;
-  g_autofree char *dest_arg = NULL;
-  Finished finished = { 0 };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  gboolean saved;
 
-  if (getuid () != 0)
-    {
-      /* CI runs as root: there this must run. */
-      if (g_getenv ("CI") != NULL)
-        g_error ("the other-uid test needs root (setpriv to nobody)");
-      g_test_skip ("needs root to run a caller as nobody");
-      return;
-    }
+  if (!test_require_root ())
+    return;
 
   vmstate1_helper_allow_uid (fixture->helper, 0);
-  bus_arg = g_strdup_printf ("--bus=%s", test_bus_get_address (fixture->base.bus));
-  dest_arg = g_strdup_printf ("--dest=%s", helper_name (fixture));
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                  | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                              &error, "setpriv", "--reuid=65534",
-                              "--regid=65534", "--clear-groups", "dbus-send",
-                              bus_arg, "--print-reply", dest_arg,
-                              VMSTATE1_OBJECT_PATH, VMSTATE1_INTERFACE ".Save",
-                              NULL);
-  g_assert_no_error (error);
   test_log_expect ("Vmstate1", G_LOG_LEVEL_INFO,
                          "Id 'guarded': caller * (uid 65534) may not call "
                          "Save; this helper allows only uid 0");
-  g_subprocess_communicate_utf8_async (process, NULL, NULL, on_communicated,
-                                       &finished);
-  g_assert_true (test_wait_for (&finished.done, 10000));
+  saved = test_save_as_nobody (fixture->base.bus, helper_name (fixture),
+                               &out, &err);
   test_log_assert_expected ();
-  g_assert_false (g_subprocess_get_successful (process));
-  if (strstr (finished.err, "org.libvmstate1.Error.AccessDenied") == NULL)
-    g_error ("dbus-send as nobody was not denied: %s%s", finished.out,
-             finished.err);
+  g_assert_false (saved);
+  if (strstr (err, "org.libvmstate1.Error.AccessDenied") == NULL)
+    g_error ("dbus-send as nobody was not denied: %s%s", out, err);
   g_assert_cmpuint (fixture->recorder->saves, ==, 0);
 
   /* Root, which the helper allows, still gets the state. */
   g_assert_true (call (fixture, fixture->base.caller, "Save", &error));
   g_assert_no_error (error);
-  g_free (finished.out);
-  g_free (finished.err);
 }
 
 int

@@ -32,16 +32,7 @@ call_save (Fixture     *fixture,
            const char  *name,
            GError     **error)
 {
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) array = NULL;
-
-  reply = test_call (fixture->caller, name, VMSTATE1_OBJECT_PATH,
-                     VMSTATE1_INTERFACE, "Save", NULL, G_VARIANT_TYPE ("(ay)"),
-                     10000, error);
-  if (reply == NULL)
-    return NULL;
-  array = g_variant_get_child_value (reply, 0);
-  return g_variant_get_data_as_bytes (array);
+  return test_call_save (fixture->caller, name, error);
 }
 
 static gboolean
@@ -50,14 +41,7 @@ call_load (Fixture     *fixture,
            GBytes      *data,
            GError     **error)
 {
-  g_autoptr(GVariant) reply = NULL;
-  GVariant *array = g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, data,
-                                              TRUE);
-
-  reply = test_call (fixture->caller, name, VMSTATE1_OBJECT_PATH,
-                     VMSTATE1_INTERFACE, "Load", g_variant_new_tuple (&array, 1),
-                     G_VARIANT_TYPE_UNIT, 10000, error);
-  return reply != NULL;
+  return test_call_load (fixture->caller, name, data, error);
 }
 
 static GStrv

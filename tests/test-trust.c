@@ -15,22 +15,6 @@
 
 typedef TestBusFixture Fixture;
 
-static GBytes *
-call_save (GDBusConnection  *caller,
-           const char       *name,
-           GError          **error)
-{
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) array = NULL;
-
-  reply = test_call (caller, name, VMSTATE1_OBJECT_PATH, VMSTATE1_INTERFACE,
-                     "Save", NULL, G_VARIANT_TYPE ("(ay)"), 10000, error);
-  if (reply == NULL)
-    return NULL;
-  array = g_variant_get_child_value (reply, 0);
-  return g_variant_get_data_as_bytes (array);
-}
-
 static GDBusConnection *
 connect_to (TestBus *bus)
 {
@@ -40,52 +24,6 @@ connect_to (TestBus *bus)
 
   g_assert_no_error (error);
   return connection;
-}
-
-typedef struct
-{
-  gboolean done;
-  char *err;
-} Finished;
-
-static void
-on_communicated (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  Finished *finished = user_data;
-
-  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, NULL,
-                                        &finished->err, NULL);
-  finished->done = TRUE;
-}
-
-/* dbus-send Save as nobody, while this thread's helpers keep answering. */
-static gboolean
-run_as_nobody_save (TestBus     *bus,
-                    const char  *dest,
-                    char       **err)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autofree char *bus_arg = g_strdup_printf ("--bus=%s",
-                                              test_bus_get_address (bus));
-  g_autofree char *dest_arg = g_strdup_printf ("--dest=%s", dest);
-  Finished finished = { 0 };
-
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
-                                  | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                              &error, "setpriv", "--reuid=65534",
-                              "--regid=65534", "--clear-groups", "dbus-send",
-                              bus_arg, "--print-reply", dest_arg,
-                              VMSTATE1_OBJECT_PATH, VMSTATE1_INTERFACE ".Save",
-                              NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8_async (process, NULL, NULL, on_communicated,
-                                       &finished);
-  g_assert_true (test_wait_for (&finished.done, 10000));
-  *err = finished.err;
-  return g_subprocess_get_successful (process);
 }
 
 /* Issue 9.1: "unique name -> uid" was remembered for the helper's life,
@@ -104,16 +42,12 @@ test_access_per_bus (void)
   g_autoptr(Vmstate1Helper) helper = NULL;
   g_autoptr(GBytes) saved = NULL;
   g_autofree char *root_name = NULL;
+  g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   TestRecorder *recorder = test_recorder_new_text ("secret");
 
-  if (getuid () != 0)
-    {
-      if (g_getenv ("CI") != NULL)
-        g_error ("this test needs root (setpriv to nobody)");
-      g_test_skip ("needs root to run a caller as nobody");
-      return;
-    }
+  if (!test_require_root ())
+    return;
 
   bus_a = test_bus_new (NULL, &error);
   g_assert_no_error (error);
@@ -130,8 +64,9 @@ test_access_per_bus (void)
   vmstate1_helper_allow_uid (helper, 0);
   g_assert_true (vmstate1_helper_export (helper, helper_a, &error));
   g_assert_no_error (error);
-  saved = call_save (root_caller,
-                     g_dbus_connection_get_unique_name (helper_a), &error);
+  saved = test_call_save (root_caller,
+                          g_dbus_connection_get_unique_name (helper_a),
+                          &error);
   g_assert_no_error (error);
   g_assert_cmpuint (recorder->saves, ==, 1);
   vmstate1_helper_unexport (helper);
@@ -144,8 +79,8 @@ test_access_per_bus (void)
   g_assert_no_error (error);
 
   test_log_clear ();
-  g_assert_false (run_as_nobody_save (
-      bus_b, g_dbus_connection_get_unique_name (helper_b), &err));
+  g_assert_false (test_save_as_nobody (
+      bus_b, g_dbus_connection_get_unique_name (helper_b), &out, &err));
   g_assert_nonnull (strstr (err, "org.libvmstate1.Error.AccessDenied"));
   /* It really had root's old name, else this proves nothing. */
   g_assert_cmpstr (test_log_find_field ("*may not call Save*",
@@ -179,8 +114,8 @@ test_access_cache_bounded (Fixture       *fixture,
       g_autoptr(GBytes) saved = NULL;
       const char *remembered;
 
-      saved = call_save (caller, g_dbus_connection_get_unique_name (connection),
-                         &error);
+      saved = test_call_save (
+          caller, g_dbus_connection_get_unique_name (connection), &error);
       g_assert_no_error (error);
       remembered = test_log_find_field ("*callers remembered*",
                                         "VMSTATE1_CALLERS_REMEMBERED");
@@ -474,15 +409,9 @@ call_load (GDBusConnection *caller,
            const char      *name,
            gsize            size)
 {
-  g_autofree guint8 *bytes = g_malloc0 (size);
-  GVariant *array = g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, bytes,
-                                               size, 1);
-  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GBytes) zeros = g_bytes_new_take (g_malloc0 (size), size);
 
-  reply = test_call (caller, name, VMSTATE1_OBJECT_PATH, VMSTATE1_INTERFACE,
-                     "Load", g_variant_new_tuple (&array, 1), NULL, 10000,
-                     NULL);
-  return reply != NULL;
+  return test_call_load (caller, name, zeros, NULL);
 }
 
 /* Issue 9.7: every refused or failed call was a g_warning(), so any peer
@@ -527,7 +456,7 @@ test_no_warnings_from_peers (Fixture       *fixture,
     g_dbus_connection_call (fixture->caller, name, VMSTATE1_OBJECT_PATH,
                             VMSTATE1_INTERFACE, "Save", NULL, NULL,
                             G_DBUS_CALL_FLAGS_NONE, 10000, NULL, NULL, NULL);
-  saved = call_save (fixture->caller, name, &error);
+  saved = test_call_save (fixture->caller, name, &error);
   g_assert_error (error, VMSTATE1_ERROR, VMSTATE1_ERROR_ACCESS_DENIED);
   g_assert_cmpuint (test_log_count ("*may not call Save*"), ==, 2001);
   /* None of it was a warning: the process is alive to count. */

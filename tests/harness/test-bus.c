@@ -2,6 +2,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <vmstate1.h>
 
@@ -244,4 +245,96 @@ test_bus_round_trip (GDBusConnection *connection)
       "org.freedesktop.DBus", "GetId", NULL, G_VARIANT_TYPE ("(s)"),
       G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
   g_assert_no_error (error);
+}
+
+GBytes *
+test_call_save (GDBusConnection  *caller,
+                const char       *name,
+                GError          **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) array = NULL;
+
+  reply = test_call (caller, name, VMSTATE1_OBJECT_PATH, VMSTATE1_INTERFACE,
+                     "Save", NULL, G_VARIANT_TYPE ("(ay)"), 10000, error);
+  if (reply == NULL)
+    return NULL;
+  array = g_variant_get_child_value (reply, 0);
+  return g_variant_get_data_as_bytes (array);
+}
+
+gboolean
+test_call_load (GDBusConnection  *caller,
+                const char       *name,
+                GBytes           *data,
+                GError          **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  GVariant *array = g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, data,
+                                              TRUE);
+
+  reply = test_call (caller, name, VMSTATE1_OBJECT_PATH, VMSTATE1_INTERFACE,
+                     "Load", g_variant_new_tuple (&array, 1),
+                     G_VARIANT_TYPE_UNIT, 10000, error);
+  return reply != NULL;
+}
+
+gboolean
+test_require_root (void)
+{
+  if (getuid () == 0)
+    return TRUE;
+  /* CI runs as root: there this must run. */
+  if (g_getenv ("CI") != NULL)
+    g_error ("this test needs root (setpriv to nobody)");
+  g_test_skip ("needs root to run a caller as nobody");
+  return FALSE;
+}
+
+typedef struct
+{
+  gboolean done;
+  char *out;
+  char *err;
+} Finished;
+
+static void
+on_communicated (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Finished *finished = user_data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result,
+                                        &finished->out, &finished->err, NULL);
+  finished->done = TRUE;
+}
+
+gboolean
+test_save_as_nobody (TestBus     *bus,
+                     const char  *dest,
+                     char       **out,
+                     char       **err)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *bus_arg = g_strdup_printf ("--bus=%s",
+                                              test_bus_get_address (bus));
+  g_autofree char *dest_arg = g_strdup_printf ("--dest=%s", dest);
+  Finished finished = { 0 };
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                  | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                              &error, "setpriv", "--reuid=65534",
+                              "--regid=65534", "--clear-groups", "dbus-send",
+                              bus_arg, "--print-reply", dest_arg,
+                              VMSTATE1_OBJECT_PATH, VMSTATE1_INTERFACE ".Save",
+                              NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, on_communicated,
+                                       &finished);
+  g_assert_true (test_wait_for (&finished.done, 10000));
+  *out = finished.out;
+  *err = finished.err;
+  return g_subprocess_get_successful (process);
 }

@@ -59,4 +59,24 @@ gboolean    test_wait_for        (const gboolean *flag,
  * been routed by the bus once this returns. */
 void        test_bus_round_trip  (GDBusConnection    *connection);
 
+/* A helper's Save and Load, called on @caller with a 10 s timeout. */
+GBytes     *test_call_save       (GDBusConnection    *caller,
+                                  const char         *name,
+                                  GError            **error);
+gboolean    test_call_load       (GDBusConnection    *caller,
+                                  const char         *name,
+                                  GBytes             *data,
+                                  GError            **error);
+
+/* TRUE as root; else the test is skipped (a failure in CI, which runs
+ * as root). */
+gboolean    test_require_root    (void);
+/* dbus-send calls @dest's Save on @bus as nobody (uid 65534, with
+ * setpriv) while this thread's main context runs, at most 10 s; returns
+ * whether it succeeded, and what it wrote in @out and @err (to free). */
+gboolean    test_save_as_nobody  (TestBus            *bus,
+                                  const char         *dest,
+                                  char              **out,
+                                  char              **err);
+
 G_END_DECLS
