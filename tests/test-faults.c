@@ -54,34 +54,11 @@ typedef struct
   GError *error;
 } SaveResult;
 
-typedef struct
-{
-  gboolean done;
-  char *line;
-} LineRead;
-
-static void
-on_line (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  LineRead *read = user_data;
-
-  read->line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source),
-                                                     result, NULL, NULL);
-  read->done = TRUE;
-}
-
 /* Reads a line while the main loop runs, so our own calls progress. */
 static char *
 read_line_iterating (GDataInputStream *out)
 {
-  LineRead read = { 0 };
-
-  g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, on_line,
-                                       &read);
-  g_assert_true (test_wait_for (&read.done, 10000));
-  return read.line;
+  return test_read_line_iterating (out, 10000, NULL);
 }
 
 static void

@@ -338,3 +338,39 @@ test_save_as_nobody (TestBus     *bus,
   *err = finished.err;
   return g_subprocess_get_successful (process);
 }
+
+typedef struct
+{
+  gboolean done;
+  char *line;
+  GError *error;
+} LineRead;
+
+static void
+on_line (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  LineRead *read = user_data;
+
+  read->line = g_data_input_stream_read_line_finish (
+      G_DATA_INPUT_STREAM (source), result, NULL, &read->error);
+  read->done = TRUE;
+}
+
+char *
+test_read_line_iterating (GDataInputStream  *stream,
+                          guint              timeout_msec,
+                          GError           **error)
+{
+  LineRead read = { FALSE, NULL, NULL };
+
+  g_data_input_stream_read_line_async (stream, G_PRIORITY_DEFAULT, NULL,
+                                       on_line, &read);
+  /* The read still points at @read: no returning without its end. */
+  if (!test_wait_for (&read.done, timeout_msec))
+    g_error ("no line within %u ms", timeout_msec);
+  if (read.error != NULL)
+    g_propagate_error (error, read.error);
+  return read.line;
+}

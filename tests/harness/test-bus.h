@@ -59,6 +59,13 @@ gboolean    test_wait_for        (const gboolean *flag,
  * been routed by the bus once this returns. */
 void        test_bus_round_trip  (GDBusConnection    *connection);
 
+/* The next line of @stream, read while the thread-default main context
+ * runs (so that this thread's helpers answer); NULL at its end or on
+ * @error. The test fails if none comes within @timeout_msec. */
+char       *test_read_line_iterating (GDataInputStream  *stream,
+                                      guint              timeout_msec,
+                                      GError           **error);
+
 /* A helper's Save and Load, called on @caller with a 10 s timeout. */
 GBytes     *test_call_save       (GDBusConnection    *caller,
                                   const char         *name,
