@@ -511,20 +511,6 @@ test_exit_peer_closed (void)
   g_assert_false (bus_has_helper (bus));
 }
 
-/* Whether process @pid has ended (gone, or a zombie nobody reaped yet). */
-static gboolean
-process_ended (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
-  g_autofree char *stat = NULL;
-  const char *state;
-
-  if (!g_file_get_contents (path, &stat, NULL, NULL))
-    return TRUE;
-  state = strrchr (stat, ')');
-  return state != NULL && state[1] == ' ' && state[2] == 'Z';
-}
-
 /* --exit-with-parent: when the process that started it ends, the helper
  * exits cleanly (it removes its socket). The parent here is a shell that
  * waits for its stdin to close; test-slirp-parent.c has the daemonized
@@ -571,7 +557,7 @@ test_exit_with_parent (void)
   line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (g_str_has_prefix (line, "ready:"));
-  g_assert_false (process_ended (pid));
+  g_assert_false (test_pid_ended (pid));
 
   /* The parent ends... */
   g_assert_true (g_output_stream_close (g_subprocess_get_stdin_pipe (parent),
@@ -579,9 +565,9 @@ test_exit_with_parent (void)
   g_assert_true (g_subprocess_wait_check (parent, NULL, &error));
   /* ...and so does the helper, cleanly. */
   deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (!process_ended (pid) && g_get_monotonic_time () < deadline)
+  while (!test_pid_ended (pid) && g_get_monotonic_time () < deadline)
     g_usleep (10000);
-  g_assert_true (process_ended (pid));
+  g_assert_true (test_pid_ended (pid));
   g_assert_false (g_file_test (helper_path, G_FILE_TEST_EXISTS));
   g_rmdir (dir);
 }

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/test-bus.h"
+
 #define LINE_TIMEOUT_MSEC 5000
 #define EXIT_TIMEOUT_MSEC 5000
 /* Past the late intermediate's exit (300 ms after the exec). */
@@ -96,20 +98,6 @@ launch_new (const char *mode)
   return launch;
 }
 
-/* Whether @pid has ended (gone, or a zombie nobody reaped yet). */
-static gboolean
-process_ended (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
-  g_autofree char *stat = NULL;
-  const char *state;
-
-  if (!g_file_get_contents (path, &stat, NULL, NULL))
-    return TRUE;
-  state = strrchr (stat, ')');
-  return state != NULL && state[1] == ' ' && state[2] == 'Z';
-}
-
 static gboolean
 wait_ended (GPid  pid,
             guint timeout_msec)
@@ -117,7 +105,7 @@ wait_ended (GPid  pid,
   gint64 deadline = g_get_monotonic_time ()
                     + timeout_msec * G_TIME_SPAN_MILLISECOND;
 
-  while (!process_ended (pid))
+  while (!test_pid_ended (pid))
     {
       if (g_get_monotonic_time () > deadline)
         return FALSE;
@@ -132,7 +120,7 @@ launch_free (Launch *launch)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!process_ended (launch->helper))
+  if (!test_pid_ended (launch->helper))
     {
       kill (launch->helper, SIGTERM);
       if (!wait_ended (launch->helper, EXIT_TIMEOUT_MSEC))
@@ -162,7 +150,7 @@ assert_daemonized_survives (const char *mode)
 
   g_assert_true (wait_output (launch, "ready:"));
   g_usleep (SETTLE_MSEC * 1000);
-  g_assert_false (process_ended (launch->helper));
+  g_assert_false (test_pid_ended (launch->helper));
   g_assert_true (g_file_test (launch->socket_path, G_FILE_TEST_EXISTS));
   g_assert_cmpint (kill (launch->helper, SIGTERM), ==, 0);
   g_assert_true (wait_ended (launch->helper, EXIT_TIMEOUT_MSEC));
@@ -199,7 +187,7 @@ test_daemon_starter_exits (void)
       g_subprocess_get_stdin_pipe (launch->launcher), NULL, &error));
   g_assert_true (g_subprocess_wait_check (launch->launcher, NULL, &error));
   g_usleep (SETTLE_MSEC * 1000);
-  g_assert_false (process_ended (launch->helper));
+  g_assert_false (test_pid_ended (launch->helper));
 }
 
 /* A real parent: the helper ends with it, cleanly. */
@@ -210,7 +198,7 @@ test_parent_exits (void)
   g_autoptr(GError) error = NULL;
 
   g_assert_true (wait_output (launch, "ready:"));
-  g_assert_false (process_ended (launch->helper));
+  g_assert_false (test_pid_ended (launch->helper));
   g_assert_true (g_output_stream_close (
       g_subprocess_get_stdin_pipe (launch->launcher), NULL, &error));
   g_assert_true (g_subprocess_wait_check (launch->launcher, NULL, &error));

@@ -59,6 +59,10 @@ gboolean    test_wait_for        (const gboolean *flag,
  * been routed by the bus once this returns. */
 void        test_bus_round_trip  (GDBusConnection    *connection);
 
+/* Whether process @pid has ended (gone, or a zombie nobody reaped
+ * yet). */
+gboolean    test_pid_ended       (GPid                pid);
+
 /* The next line of @stream, read while the thread-default main context
  * runs (so that this thread's helpers answer); NULL at its end or on
  * @error. The test fails if none comes within @timeout_msec. */
