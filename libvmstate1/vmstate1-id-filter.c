@@ -83,7 +83,10 @@ guint
 _vmstate1_id_filter_add (GDBusConnection *connection,
                          const char      *id)
 {
-  /* The filter may still run after it is removed: it owns its copy. */
-  return g_dbus_connection_add_filter (connection, id_filter, g_strdup (id),
-                                       g_free);
+  /* The filter may still run after it is removed, so its Id must
+   * outlive the export; GDBus would free a copy only from an idle in this
+   * thread's context, which a process that unexports and exits never
+   * runs. An interned string lives as long as the process, one per Id. */
+  return g_dbus_connection_add_filter (connection, id_filter,
+                                       (gpointer) g_intern_string (id), NULL);
 }
