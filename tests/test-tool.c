@@ -1029,6 +1029,8 @@ static void
 test_output_replace (Fixture       *fixture,
                      gconstpointer  data)
 {
+  static const char older[] = "an older save, longer than the new one: "
+                              "................................................";
   g_autofree char *file = g_build_filename (fixture->dir, "state.blob", NULL);
   g_autoptr(GBytes) expected = two_counters_blob ();
   g_autoptr(GBytes) got = NULL;
@@ -1036,8 +1038,7 @@ test_output_replace (Fixture       *fixture,
   int fd;
 
   start_two_counters (fixture);
-  write_file (file, "an older save, longer than the new one: "
-                    "................................................", 90);
+  write_file (file, older, sizeof older - 1);
   g_assert_cmpint (g_chmod (file, 0640), ==, 0);
   /* Held open: what a reader of the old file sees does not change. */
   fd = g_open (file, O_RDONLY, 0);
@@ -1059,9 +1060,9 @@ test_output_replace (Fixture       *fixture,
   g_assert_true (g_bytes_equal (got, expected));
   /* ...the old file whole for whoever had it open... */
   {
-    char old[90];
+    char old[sizeof older];
 
-    g_assert_cmpint (read (fd, old, sizeof old), ==, 90);
+    g_assert_cmpint (read (fd, old, sizeof old), ==, sizeof older - 1);
     g_assert_true (g_str_has_prefix (old, "an older save"));
     close (fd);
   }

@@ -14,6 +14,9 @@ typedef struct
   gboolean json;
   gboolean started;       /* the first listing was shown */
   GHashTable *known;      /* unique name -> Id, or "" if unreadable */
+  /* Names shown leaving while still queued without an object: a library
+   * helper unexports its object, then its ReleaseName reaches the bus. */
+  GHashTable *leaving;
   gboolean stop;
   gboolean closed;
   int status;
@@ -144,7 +147,20 @@ on_listed (GPtrArray    *owners,
         continue;
       print_event (monitor, "leave", *(char *) value != '\0' ? value : NULL,
                    key, NULL);
+      if (owner != NULL && owner->state == TOOL_OWNER_NO_ID
+          && *(char *) value != '\0')
+        g_hash_table_add (monitor->leaving, g_strdup (key));
       g_hash_table_iter_remove (&iter);
+    }
+
+  /* Forget a leaving name once it is gone, or back with an Id. */
+  g_hash_table_iter_init (&iter, monitor->leaving);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      const ToolOwner *owner = tool_owners_find (owners, key);
+
+      if (owner == NULL || owner->state != TOOL_OWNER_NO_ID)
+        g_hash_table_iter_remove (&iter);
     }
 
   for (guint i = 0; i < owners->len; i++)
@@ -152,7 +168,8 @@ on_listed (GPtrArray    *owners,
       const ToolOwner *owner = g_ptr_array_index (owners, i);
 
       if (owner->state == TOOL_OWNER_GONE || owner->state == TOOL_OWNER_SILENT
-          || g_hash_table_contains (monitor->known, owner->name))
+          || g_hash_table_contains (monitor->known, owner->name)
+          || g_hash_table_contains (monitor->leaving, owner->name))
         continue;
       if (owner->state == TOOL_OWNER_ID)
         print_event (monitor, monitor->started ? "join" : "present",
@@ -231,6 +248,8 @@ tool_command_monitor (int    argc,
   monitor.status = TOOL_EXIT_OK;
   monitor.known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          g_free);
+  monitor.leaving = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           NULL);
   watch = tool_watch_new (bus, tool_get_timeout (), on_listed, &monitor);
   while (!monitor.stop)
     g_main_context_iteration (NULL, TRUE);
@@ -240,6 +259,7 @@ tool_command_monitor (int    argc,
   g_source_remove (sigint);
   g_source_remove (sigterm);
   g_hash_table_unref (monitor.known);
+  g_hash_table_unref (monitor.leaving);
   if (monitor.closed)
     return tool_failed ("the bus went away");
   return monitor.status;
