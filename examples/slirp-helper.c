@@ -323,6 +323,10 @@ main (int    argc,
     return usage_error ("--dbus-id needs --dbus-address");
   if (incoming && address == NULL)
     return usage_error ("--dbus-incoming needs --dbus-address and --dbus-id");
+  /* A bad Id is the caller's mistake, as any bad option: exit 2, before
+   * anything starts. */
+  if (id != NULL && !vmstate1_id_validate (id, &error))
+    return usage_error ("--dbus-id: %s", error->message);
 
   slirp_helper_net_init (&helper.net);
   if ((net4 != NULL && !slirp_helper_net_set_ipv4 (&helper.net, net4, &error))

@@ -173,6 +173,33 @@ test_usage_errors (void)
       if (g_subprocess_get_successful (process) || *err == '\0')
         g_error ("'%s' did not fail with a message", shown);
     }
+
+  /* An Id QEMU would refuse is a usage error too: exit 2, saying why. */
+  {
+    const char *bad_ids[] = { "--dbus-id=", "--dbus-id=a,b" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad_ids); i++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GSubprocess) process = NULL;
+        g_autofree char *err = NULL;
+
+        process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                    &error, test_slirp_helper_path (),
+                                    "--socket-path=/nonexistent/s",
+                                    "--dbus-address=unix:path=/nonexistent",
+                                    bad_ids[i], NULL);
+        g_assert_no_error (error);
+        g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err,
+                                       &error);
+        g_assert_no_error (error);
+        g_assert_true (g_subprocess_get_if_exited (process));
+        g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 2);
+        g_assert_nonnull (strstr (err, "--dbus-id"));
+      }
+  }
 }
 
 static void
