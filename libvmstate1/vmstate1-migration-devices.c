@@ -42,13 +42,16 @@ dev_need (Devices     *d,
           const char  *what,
           GError     **error)
 {
-  if (n > d->end - d->pos)
+  /* pos passes end by one when the byte where QEMU_VM_EOF belongs was
+   * read as a section type: nothing is left then, not (gsize) -1. */
+  gsize left = d->pos <= d->end ? d->end - d->pos : 0;
+
+  if (n > left)
     return _vmstate1_mig_malformed (error, d->base + d->pos,
                                     "%s ends past the end of the device "
                                     "state (%" G_GUINT64_FORMAT " bytes "
                                     "needed, %" G_GSIZE_FORMAT " left "
-                                    "before QEMU_VM_EOF)", what, n,
-                                    d->end - d->pos);
+                                    "before QEMU_VM_EOF)", what, n, left);
   return TRUE;
 }
 
