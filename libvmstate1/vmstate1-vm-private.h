@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "vmstate1-vm-knowledge-private.h"
 #include "vmstate1-vm.h"
 
 G_BEGIN_DECLS
 
-/* What a Vmstate1Vm knows of the bus: which unique name has which Id.
- * Safe from any thread; kept true by the bus's own signals. */
+Vmstate1VmKnowledge *_vmstate1_vm_get_knowledge (Vmstate1Vm *self);
+
+/* What a Vmstate1Vm knows of the bus (vmstate1-vm-knowledge.c): which
+ * unique name has which Id. Safe from any thread; kept true by the bus's
+ * own signals. */
 char *_vmstate1_vm_known_id (const char *unique_name,
                              gpointer    vm);
 /* What changed on the bus (a connection that left, or whose Id changed
