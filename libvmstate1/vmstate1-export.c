@@ -419,6 +419,16 @@ _vmstate1_export_start (Vmstate1Helper      *helper,
 
   task = g_task_new (helper, cancellable, callback, user_data);
   g_task_set_source_tag (task, _vmstate1_export_start);
+  /* Cancellation is reported with the Id, after the export is undone:
+   * not GTask's bare "Operation was cancelled". */
+  g_task_set_check_cancellable (task, FALSE);
+
+  if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "Id '%s': export cancelled", id);
+      return;
+    }
 
   if (!_vmstate1_id_check (priv->id, priv->id ? strlen (priv->id) : 0,
                            VMSTATE1_ID_RULES_HELPER, &error))

@@ -1008,6 +1008,90 @@ test_name_refused (void)
   g_dbus_connection_unregister_object (connection, registration);
 }
 
+typedef struct
+{
+  gboolean done;
+  gboolean ok;
+  GError *error;
+} Exported;
+
+static void
+on_export_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Exported *exported = user_data;
+
+  exported->ok = vmstate1_helper_export_finish (VMSTATE1_HELPER (source),
+                                                result, &exported->error);
+  exported->done = TRUE;
+}
+
+/* An export that the caller cancels, or that unexport ends before the
+ * bus has answered, fails saying so and leaves nothing in the queue. */
+static void
+test_export_interrupted (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(Vmstate1Helper) helper = vmstate1_helper_new ("interrupted",
+                                                          NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Exported cancelled = { 0 }, unexported = { 0 };
+
+  connection = vmstate1_connect (test_bus_get_address (fixture->bus), NULL,
+                                 &error);
+  g_assert_no_error (error);
+
+  /* Cancelled before the bus could answer. */
+  g_cancellable_cancel (cancellable);
+  vmstate1_helper_export_async (helper, connection, cancellable,
+                                on_export_done, &cancelled);
+  g_assert_true (test_wait_for (&cancelled.done, 10000));
+  g_assert_false (cancelled.ok);
+  g_assert_error (cancelled.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  assert_message_has (cancelled.error, "Id 'interrupted': export cancelled");
+  g_assert_false (vmstate1_helper_get_exported (helper));
+  assert_leaves_queue (fixture, g_dbus_connection_get_unique_name (connection));
+  g_clear_error (&cancelled.error);
+
+  /* Cancelled while the bus is asked. */
+  {
+    g_autoptr(GCancellable) later = g_cancellable_new ();
+    Exported midway = { 0 };
+
+    vmstate1_helper_export_async (helper, connection, later, on_export_done,
+                                  &midway);
+    g_cancellable_cancel (later);
+    g_assert_true (test_wait_for (&midway.done, 10000));
+    g_assert_false (midway.ok);
+    g_assert_error (midway.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    assert_message_has (midway.error, "Id 'interrupted': export cancelled");
+    g_assert_false (vmstate1_helper_get_exported (helper));
+    assert_leaves_queue (fixture,
+                         g_dbus_connection_get_unique_name (connection));
+    g_clear_error (&midway.error);
+  }
+
+  /* Unexported while the bus is asked. */
+  vmstate1_helper_export_async (helper, connection, NULL, on_export_done,
+                                &unexported);
+  vmstate1_helper_unexport (helper);
+  g_assert_true (test_wait_for (&unexported.done, 10000));
+  g_assert_false (unexported.ok);
+  g_assert_error (unexported.error, VMSTATE1_ERROR, VMSTATE1_ERROR_FAILED);
+  assert_message_has (unexported.error, "before the export finished");
+  g_assert_false (vmstate1_helper_get_exported (helper));
+  assert_leaves_queue (fixture, g_dbus_connection_get_unique_name (connection));
+  g_clear_error (&unexported.error);
+
+  /* And the helper exports fine afterwards. */
+  g_assert_true (vmstate1_helper_export (helper, connection, &error));
+  g_assert_no_error (error);
+  vmstate1_helper_unexport (helper);
+}
+
 /* Export on a connection that is already closed. */
 static void
 test_export_closed (Fixture       *fixture,
@@ -1055,6 +1139,7 @@ main (int    argc,
   ADD ("signals", test_signals);
   ADD ("register", test_register);
   ADD ("export-closed", test_export_closed);
+  ADD ("export-interrupted", test_export_interrupted);
   g_test_add_func ("/vmstate1/helper/connect-fails", test_connect_fails);
   g_test_add_func ("/vmstate1/helper/name-refused", test_name_refused);
 
